@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using StatsApi.Data;
+using StatsApi.Tokens;
+
+namespace StatsApi.Admin;
+
+/// <summary>
+/// The service's executable is also its admin tool. Commands read the same configuration as the
+/// server (appsettings and environment variables) and exit non-zero on failure.
+/// </summary>
+public static class AdminCli
+{
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    private static readonly Dictionary<string, string> Usage = new(StringComparer.Ordinal)
+    {
+        ["migrate"] = "migrate [--json]\n  Applies the pending database migrations.",
+        ["seed"] = "seed [--seed N] [--schools N] [--students-per-school N] [--term-start YYYY-MM-DD] [--weeks N] [--json]\n  Loads the demo schools (oakwood-primary, ravenscroft-high, lakeside-academy, ...) once; a second run changes nothing.",
+        ["clients create"] = "clients create --name NAME --tier free|standard|premium --schools ID[,ID...] --scopes SCOPE[,SCOPE...] [--json]\n  Registers an API client and prints its id and secret. The secret is shown only this once.",
+        ["clients list"] = "clients list [--json]\n  Lists the registered clients (never their secrets).",
+        ["clients rotate-secret"] = "clients rotate-secret CLIENT_ID [--json]\n  Replaces a client's secret; the old one stops working at once.",
+        ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token.",
+        ["keys rotate"] = "keys rotate [--json]\n  Makes a new token signing key; the previous key stays published until tokens it signed expire.",
+    };
+
+    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
+    {
+        "name", "tier", "schools", "scopes", "seed", "students-per-school", "term-start", "weeks",
+    };
+
+    public static bool IsCommand(string[] args) =>
+        args.Length > 0 && (args[0] is "migrate" or "seed" or "clients" or "keys" or "help" or "--help" or "-h");
+
+    /// <summary>Help and usage errors are answered before anything needs configuration or a database.</summary>
+    public static int? TryAnswerWithoutServices(string[] args, TextWriter output, TextWriter error)
+    {
+        if (args[0] is "help" or "--help" or "-h")
+        {
+            output.WriteLine("Usage: StatsApi [command]\n\nWithout a command, serves the API.\n\nCommands:");
+            foreach (var usage in Usage.Values)
+            {
+                output.WriteLine("  " + usage.Replace("\n", "\n  ", StringComparison.Ordinal));
+            }
+            return 0;
+        }
+        var name = CommandName(args);
+        if (name is null)
+        {
+            error.WriteLine($"Unknown command '{string.Join(' ', args.Take(2))}'. Run 'StatsApi help' for the list.");
+            return 2;
+        }
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            output.WriteLine("Usage: StatsApi " + Usage[name]);
+            return 0;
+        }
+        return null;
+    }
+
+    public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error)
+    {
+        var name = CommandName(args)!;
+        try
+        {
+            var line = CommandLine.Parse(args.Skip(name.Count(c => c == ' ') + 1), Valued);
+            using var scope = services.CreateScope();
+            var provider = scope.ServiceProvider;
+            return name switch
+            {
+                "migrate" => await MigrateAsync(provider, line, output),
+                "seed" => await SeedAsync(provider, line, output, error),
+                "clients create" => await CreateClientAsync(provider, line, output, error),
+                "clients list" => await ListClientsAsync(provider, line, output),
+                "clients rotate-secret" => await RotateSecretAsync(provider, line, output, error),
+                "clients revoke" => await RevokeAsync(provider, line, output, error),
+                "keys rotate" => await RotateKeyAsync(provider, line, output),
+                _ => 2,
+            };
+        }
+        catch (UsageException ex)
+        {
+            error.WriteLine($"{ex.Message}\nUsage: StatsApi {Usage[name]}");
+            return 2;
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            error.WriteLine($"Database error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static string? CommandName(string[] args)
+    {
+        var two = args.Length > 1 ? $"{args[0]} {args[1]}" : null;
+        return two is not null && Usage.ContainsKey(two) ? two : Usage.ContainsKey(args[0]) ? args[0] : null;
+    }
+
+    private static async Task<int> MigrateAsync(IServiceProvider services, CommandLine line, TextWriter output)
+    {
+        line.Allow();
+        var applied = await services.GetRequiredService<Migrator>().ApplyAsync();
+        Write(output, line, new { applied }, applied.Count == 0
+            ? "The database is up to date."
+            : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
+        return 0;
+    }
+
+    private static async Task<int> SeedAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        line.Allow("seed", "schools", "students-per-school", "term-start", "weeks");
+        var defaults = new DemoDataOptions();
+        var options = new DemoDataOptions
+        {
+            Seed = Int(line, "seed") ?? defaults.Seed,
+            Schools = Int(line, "schools") ?? defaults.Schools,
+            StudentsPerSchool = Int(line, "students-per-school") ?? defaults.StudentsPerSchool,
+            TermStart = line.Option("term-start") is { } start
+                ? DateOnly.TryParseExact(start, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date)
+                    ? date
+                    : throw new UsageException("--term-start must be a date such as 2026-09-01.")
+                : defaults.TermStart,
+            Weeks = Int(line, "weeks") ?? defaults.Weeks,
+        };
+        var invalid = options.Validate();
+        if (invalid.Count > 0)
+        {
+            throw new UsageException(string.Join(" ", invalid.Values));
+        }
+        await services.GetRequiredService<Migrator>().ApplyAsync();
+        var result = await services.GetRequiredService<DemoData>().SeedAsync(options);
+        Write(output, line, result, result.Skipped
+            ? $"The demo schools exist already; nothing was changed ({result.AttendanceRecords} attendance records)."
+            : $"Loaded {result.Schools} schools: {result.Users} users, {result.Courses} courses, {result.Lessons} lessons, {result.AttendanceRecords} attendance records.");
+        return 0;
+    }
+
+    private static async Task<int> CreateClientAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        line.Allow("name", "tier", "schools", "scopes");
+        var clients = services.GetRequiredService<ApiClients>();
+        var request = new NewClient(line.Required("name"), line.Required("tier"), line.List("schools"), line.List("scopes"));
+        var errors = await clients.ValidateAsync(request);
+        if (errors.Count > 0)
+        {
+            throw new UsageException(string.Join(" ", errors.Select(e => $"--{e.Key}: {string.Join(" ", e.Value)}")));
+        }
+        var created = await clients.CreateAsync(request);
+        WriteCredentials(output, line, created, "Created client");
+        return 0;
+    }
+
+    private static async Task<int> ListClientsAsync(IServiceProvider services, CommandLine line, TextWriter output)
+    {
+        line.Allow();
+        var clients = await services.GetRequiredService<ApiClients>().ListAsync();
+        var text = clients.Count == 0
+            ? "No clients are registered."
+            : string.Join('\n', clients.Select(c =>
+                $"{c.ClientId}  {c.Name}  tier={c.Tier}  schools={string.Join(',', c.Schools)}  scopes={string.Join(',', c.Scopes)}{(c.RevokedAt is null ? "" : "  REVOKED")}"));
+        Write(output, line, clients, text);
+        return 0;
+    }
+
+    private static async Task<int> RotateSecretAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        line.Allow();
+        var clientId = SingleClientId(line);
+        var rotated = await services.GetRequiredService<ApiClients>().RotateSecretAsync(clientId);
+        if (rotated is null)
+        {
+            error.WriteLine($"No active client has the id '{clientId}'.");
+            return 1;
+        }
+        WriteCredentials(output, line, rotated, "New secret for client");
+        return 0;
+    }
+
+    private static async Task<int> RevokeAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        line.Allow();
+        var clientId = SingleClientId(line);
+        var revoked = await services.GetRequiredService<ApiClients>().RevokeAsync(clientId);
+        if (revoked is null)
+        {
+            error.WriteLine($"No client has the id '{clientId}'.");
+            return 1;
+        }
+        Write(output, line, revoked, $"Revoked client {revoked.ClientId} ({revoked.Name}).");
+        return 0;
+    }
+
+    private static async Task<int> RotateKeyAsync(IServiceProvider services, CommandLine line, TextWriter output)
+    {
+        line.Allow();
+        var key = await services.GetRequiredService<SigningKeys>().RotateAsync();
+        Write(output, line, new { kid = key.Kid, algorithm = key.Algorithm, created_at = key.CreatedAt },
+            $"New signing key {key.Kid} ({key.Algorithm}) signs from now on; the previous key stays published.");
+        return 0;
+    }
+
+    private static string SingleClientId(CommandLine line) =>
+        line.Positional.Count == 1 ? line.Positional[0] : throw new UsageException("Name exactly one CLIENT_ID.");
+
+    private static int? Int(CommandLine line, string name) =>
+        line.Option(name) is not { } value ? null
+        : int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) ? number
+        : throw new UsageException($"--{name} must be a whole number.");
+
+    private static void WriteCredentials(TextWriter output, CommandLine line, ClientCredentials credentials, string heading)
+    {
+        var c = credentials.Client;
+        Write(output, line,
+            new { client_id = c.ClientId, client_secret = credentials.ClientSecret, name = c.Name, tier = c.Tier, schools = c.Schools, scopes = c.Scopes },
+            $"""
+            {heading} '{c.Name}' (tier {c.Tier}; schools {string.Join(", ", c.Schools)}; scopes {string.Join(" ", c.Scopes)}).
+              client_id:     {c.ClientId}
+              client_secret: {credentials.ClientSecret}
+            Keep the secret now: it is stored only as a hash and cannot be shown again.
+            """);
+    }
+
+    private static void Write(TextWriter output, CommandLine line, object value, string text) =>
+        output.WriteLine(line.Json ? JsonSerializer.Serialize(value, JsonOutput) : text);
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using StatsApi.Schools;
+
+namespace StatsApi.Attendance;
+
+public enum SummaryGrouping { None, Day, Week, Month, Course }
+
+/// <summary>The summary's query string, checked field by field.</summary>
+public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To, long? CourseId, SummaryGrouping GroupBy)
+{
+    public const int MaxDays = 366;
+
+    public static (SummaryRequest? Request, Dictionary<string, string[]> Errors) Parse(
+        string? schoolId, string? from, string? to, string? courseId, string? groupBy)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrEmpty(schoolId))
+        {
+            errors["school_id"] = ["school_id is required."];
+        }
+        else if (!SchoolIds.IsValid(schoolId))
+        {
+            errors["school_id"] = ["school_id must be a school's id, such as 'oakwood-primary'."];
+        }
+        var fromDate = ParseDate("from", from, errors);
+        var toDate = ParseDate("to", to, errors);
+        if (fromDate is { } f && toDate is { } t)
+        {
+            if (f > t)
+            {
+                errors["from"] = ["from must not be after to."];
+            }
+            else if (t.DayNumber - f.DayNumber + 1 > MaxDays)
+            {
+                errors["to"] = [$"The range from..to spans at most {MaxDays} days; ask for several ranges instead."];
+            }
+        }
+        long? course = null;
+        if (courseId is not null)
+        {
+            if (long.TryParse(courseId, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
+            {
+                course = parsed;
+            }
+            else
+            {
+                errors["course_id"] = ["course_id must be a positive whole number."];
+            }
+        }
+        var grouping = SummaryGrouping.None;
+        if (groupBy is not null && !TryParseGrouping(groupBy, out grouping))
+        {
+            errors["group_by"] = ["group_by must be one of day, week, month, course."];
+        }
+        return errors.Count > 0
+            ? (null, errors)
+            : (new SummaryRequest(schoolId!, fromDate!.Value, toDate!.Value, course, grouping), errors);
+    }
+
+    private static DateOnly? ParseDate(string field, string? value, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            errors[field] = [$"{field} is required, as an ISO 8601 date such as 2026-09-01."];
+            return null;
+        }
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+        errors[field] = [$"{field} must be an ISO 8601 date such as 2026-09-01; '{Truncate(value)}' is not."];
+        return null;
+    }
+
+    private static bool TryParseGrouping(string value, out SummaryGrouping grouping)
+    {
+        grouping = value switch
+        {
+            "day" => SummaryGrouping.Day,
+            "week" => SummaryGrouping.Week,
+            "month" => SummaryGrouping.Month,
+            "course" => SummaryGrouping.Course,
+            _ => SummaryGrouping.None,
+        };
+        return grouping != SummaryGrouping.None;
+    }
+
+    private static string Truncate(string value) => value.Length <= 40 ? value : value[..40] + "...";
+}

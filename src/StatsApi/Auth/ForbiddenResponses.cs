@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StatsApi.Http;
+
+namespace StatsApi.Auth;
+
+/// <summary>Turns a refused authorization into a problem body that says which rule refused it.</summary>
+public sealed class ForbiddenResponses : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (!authorizeResult.Forbidden)
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
+        var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToHashSet() ?? [];
+        var missingScopes = policy.Requirements.OfType<ScopeRequirement>()
+            .Where(r => !Caller.Scopes(context.User).Contains(r.Scope)).Select(r => r.Scope).ToList();
+        ProblemHttpResult problem;
+        if (missingScopes.Count > 0)
+        {
+            var scope = string.Join(' ', missingScopes);
+            context.Response.Headers.WWWAuthenticate =
+                $"Bearer realm=\"statsapi\", error=\"insufficient_scope\", scope=\"{scope}\"";
+            problem = Problems.Create(StatusCodes.Status403Forbidden, ScopeRequirement.FailureCode,
+                "The token lacks a required scope.", $"This operation needs the scope '{scope}'.");
+        }
+        else if (reasons.Contains(SchoolAccessRequirement.FailureCode))
+        {
+            problem = Problems.Create(StatusCodes.Status403Forbidden, SchoolAccessRequirement.FailureCode,
+                "The school is not approved for this client.",
+                "The school_id in the request is not among the schools this token is approved for.");
+        }
+        else
+        {
+            problem = Problems.Create(StatusCodes.Status403Forbidden, "forbidden", "Forbidden.", "The token does not permit this operation.");
+        }
+        await problem.ExecuteAsync(context);
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Authorization;
+
+namespace StatsApi.Auth;
+
+/// <summary>The token must carry this scope.</summary>
+public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement
+{
+    public const string FailureCode = "insufficient_scope";
+}
+
+public sealed class ScopeHandler : AuthorizationHandler<ScopeRequirement>
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
+    {
+        if (Caller.Scopes(context.User).Contains(requirement.Scope))
+        {
+            context.Succeed(requirement);
+        }
+        else
+        {
+            context.Fail(new AuthorizationFailureReason(this, ScopeRequirement.FailureCode));
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,22 @@
+using Dapper;
+
+namespace StatsApi.Data;
+
+public static class DataServices
+{
+    public static IHostApplicationBuilder AddStatsApiData(this IHostApplicationBuilder builder)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        var connectionString = builder.Configuration.GetConnectionString("Default");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:Default is not set. Set ConnectionStrings__Default, or start the service with scripts/run.sh, which provisions a local PostgreSQL.");
+        }
+        builder.Services.AddNpgsqlDataSource(connectionString);
+        builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<DemoData>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+        return builder;
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Options;
+using StatsApi.Tokens;
+
+namespace StatsApi.Data;
+
+public static class StartupTasks
+{
+    /// <summary>Migrates (unless Database:MigrateOnStartup is false) and makes sure a signing key exists.</summary>
+    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    {
+        if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
+        {
+            await app.Services.GetRequiredService<Migrator>().ApplyAsync(app.Lifetime.ApplicationStopping);
+        }
+        if (app.Services.GetRequiredService<IOptions<TokenOptions>>().Value.Enabled)
+        {
+            await app.Services.GetRequiredService<SigningKeys>().InitializeAsync(app.Lifetime.ApplicationStopping);
+        }
+    }
+}

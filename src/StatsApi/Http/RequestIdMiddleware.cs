@@ -1,0 +1,34 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace StatsApi.Http;
+
+/// <summary>Gives every request an id: the caller's X-Request-Id when it is sane, else a new one.</summary>
+public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+{
+    public const string HeaderName = "X-Request-Id";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var incoming = context.Request.Headers[HeaderName];
+        var requestId = incoming.Count == 1 && SaneId().IsMatch(incoming[0]!)
+            ? incoming[0]!
+            : Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+
+        context.TraceIdentifier = requestId;
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[HeaderName] = requestId;
+            return Task.CompletedTask;
+        });
+
+        using (logger.BeginScope(new Dictionary<string, object> { ["request_id"] = requestId }))
+        {
+            await next(context);
+        }
+    }
+
+    // Echoed into headers and logs, so only a short, printable, header-safe id is accepted.
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex SaneId();
+}

@@ -1,0 +1,43 @@
+using StatsApi.Admin;
+using StatsApi.Attendance;
+using StatsApi.Auth;
+using StatsApi.Data;
+using StatsApi.Http;
+using StatsApi.Tokens;
+
+var isCommand = AdminCli.IsCommand(args);
+if (isCommand && AdminCli.TryAnswerWithoutServices(args, Console.Out, Console.Error) is { } answered)
+{
+    return answered;
+}
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = isCommand ? [] : args });
+builder.AddStatsApiLogging(isCommand);
+builder.AddStatsApiHttp();
+builder.AddStatsApiData();
+builder.AddStatsApiTokens();
+builder.AddStatsApiAuth();
+builder.AddStatsApiDocs();
+builder.Services.AddSingleton<SummaryQuery>();
+
+var app = builder.Build();
+if (isCommand)
+{
+    return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
+}
+
+await app.PrepareDatabaseAsync();
+
+app.UseStatsApiHttp();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapStatsApiDocs();
+app.MapHealth();
+app.MapTokenService();
+app.MapAttendance();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;

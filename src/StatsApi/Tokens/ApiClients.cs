@@ -1,0 +1,134 @@
+using Dapper;
+using Npgsql;
+using StatsApi.Schools;
+
+namespace StatsApi.Tokens;
+
+public sealed record ApiClient(
+    string ClientId,
+    string Name,
+    string Tier,
+    string[] Schools,
+    string[] Scopes,
+    DateTime CreatedAt,
+    DateTime SecretRotatedAt,
+    DateTime? RevokedAt);
+
+public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
+
+/// <summary>A client together with its secret, which exists only in this value and is never stored.</summary>
+public sealed record ClientCredentials(ApiClient Client, string ClientSecret);
+
+/// <summary>The clients registered with the built-in token service.</summary>
+public sealed class ApiClients(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "client_id, name, tier, schools, scopes, created_at, secret_rotated_at, revoked_at";
+
+    // Compared against when the client id is unknown, so a miss costs what a hit costs.
+    private static readonly byte[] UnknownClientHash = ClientSecrets.Hash(ClientSecrets.NewSecret());
+
+    /// <summary>Field name to messages; empty when the new client is acceptable.</summary>
+    public async Task<Dictionary<string, string[]>> ValidateAsync(NewClient client, CancellationToken cancellationToken = default)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(client.Name) || client.Name.Length > 200)
+        {
+            errors["name"] = ["name is required and at most 200 characters."];
+        }
+        if (!Tiers.All.Contains(client.Tier))
+        {
+            errors["tier"] = [$"tier must be one of {string.Join(", ", Tiers.All)}."];
+        }
+        var unknownScopes = client.Scopes.Where(s => !Scopes.All.Contains(s)).ToList();
+        if (client.Scopes.Count == 0 || unknownScopes.Count > 0)
+        {
+            errors["scopes"] = [$"scopes must name at least one of {string.Join(", ", Scopes.All.Order())}" +
+                (unknownScopes.Count > 0 ? $"; unknown: {string.Join(", ", unknownScopes)}." : ".")];
+        }
+        var malformed = client.Schools.Where(s => !SchoolIds.IsValid(s)).ToList();
+        if (malformed.Count > 0)
+        {
+            errors["schools"] = [$"school ids are lowercase slugs; malformed: {string.Join(", ", malformed)}."];
+        }
+        else if (client.Schools.Count > 0)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var known = (await connection.QueryAsync<string>(
+                "select school_id from schools where school_id = any(@ids)", new { ids = client.Schools.ToArray() })).ToHashSet();
+            var unknown = client.Schools.Where(s => !known.Contains(s)).ToList();
+            if (unknown.Count > 0)
+            {
+                errors["schools"] = [$"unknown schools: {string.Join(", ", unknown)}."];
+            }
+        }
+        return errors;
+    }
+
+    /// <summary>Registers a client that <see cref="ValidateAsync"/> accepted.</summary>
+    public async Task<ClientCredentials> CreateAsync(NewClient client, CancellationToken cancellationToken = default)
+    {
+        var secret = ClientSecrets.NewSecret();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var created = await connection.QuerySingleAsync<ApiClient>($"""
+            insert into api_clients (client_id, name, tier, schools, scopes, secret_hash)
+            values (@clientId, @name, @tier, @schools, @scopes, @secretHash)
+            returning {Columns}
+            """,
+            new
+            {
+                clientId = ClientSecrets.NewClientId(),
+                name = client.Name.Trim(),
+                tier = client.Tier,
+                schools = client.Schools.Distinct().ToArray(),
+                scopes = client.Scopes.Distinct().ToArray(),
+                secretHash = ClientSecrets.Hash(secret),
+            });
+        return new ClientCredentials(created, secret);
+    }
+
+    public async Task<IReadOnlyList<ApiClient>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ApiClient>($"select {Columns} from api_clients order by created_at, client_id")).ToList();
+    }
+
+    /// <summary>A new secret for an active client; the old one stops working at once.</summary>
+    public async Task<ClientCredentials?> RotateSecretAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        var secret = ClientSecrets.NewSecret();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var client = await connection.QuerySingleOrDefaultAsync<ApiClient>($"""
+            update api_clients set secret_hash = @secretHash, secret_rotated_at = now()
+            where client_id = @clientId and revoked_at is null
+            returning {Columns}
+            """, new { clientId, secretHash = ClientSecrets.Hash(secret) });
+        return client is null ? null : new ClientCredentials(client, secret);
+    }
+
+    /// <summary>Revokes a client: it gets no new token. Returns null for an unknown client.</summary>
+    public async Task<ApiClient?> RevokeAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiClient>($"""
+            update api_clients set revoked_at = coalesce(revoked_at, now())
+            where client_id = @clientId
+            returning {Columns}
+            """, new { clientId });
+    }
+
+    /// <summary>The active client these credentials belong to, or null; the secret is compared in constant time.</summary>
+    public async Task<ApiClient?> AuthenticateAsync(string clientId, string secret, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<StoredClient>(
+            $"select {Columns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
+        var matches = ClientSecrets.Matches(secret, row?.SecretHash ?? UnknownClientHash);
+        return row is { RevokedAt: null } && matches
+            ? new ApiClient(row.ClientId, row.Name, row.Tier, row.Schools, row.Scopes, row.CreatedAt, row.SecretRotatedAt, row.RevokedAt)
+            : null;
+    }
+
+    private sealed record StoredClient(
+        string ClientId, string Name, string Tier, string[] Schools, string[] Scopes,
+        DateTime CreatedAt, DateTime SecretRotatedAt, DateTime? RevokedAt, byte[] SecretHash);
+}

@@ -1,0 +1,22 @@
+namespace StatsApi.Tokens;
+
+/// <summary>The scopes a client can be granted; an operation names the one it needs.</summary>
+public static class Scopes
+{
+    public const string AttendanceRead = "attendance:read";
+    public const string AttendanceWrite = "attendance:write";
+    public const string LessonsWrite = "lessons:write";
+    public const string SchoolsRead = "schools:read";
+    public const string Admin = "admin";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        AttendanceRead, AttendanceWrite, LessonsWrite, SchoolsRead, Admin,
+    };
+}
+
+/// <summary>The three client tiers; each maps to a rate-limit policy.</summary>
+public static class Tiers
+{
+    public static IReadOnlyList<string> All { get; } = ["free", "standard", "premium"];
+}

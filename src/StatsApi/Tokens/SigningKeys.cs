@@ -1,0 +1,192 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace StatsApi.Tokens;
+
+public sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk, DateTime CreatedAt);
+
+/// <summary>
+/// The token service's asymmetric keys, persisted in the database. The newest unretired key signs;
+/// it and the one before it are published, so tokens signed just before a rotation stay valid.
+/// </summary>
+public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, ILogger<SigningKeys> logger)
+{
+    private const long KeyCreationLockKey = 0x5374_6174_734B_6579;
+    private static readonly TimeSpan RefreshThrottle = TimeSpan.FromSeconds(2);
+
+    private readonly ConcurrentDictionary<string, SigningCredentials> _credentials = new(StringComparer.Ordinal);
+    private volatile IReadOnlyList<JsonWebKey> _validationKeys = [];
+    private long _lastRefreshTicks;
+
+    /// <summary>The published public keys as last loaded: validation reads this and never the database.</summary>
+    public IReadOnlyList<JsonWebKey> ValidationKeys => _validationKeys;
+
+    /// <summary>Makes the first key when there is none, and loads the published keys.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = KeyCreationLockKey }, transaction);
+        var any = await connection.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from signing_keys where retired_at is null)", transaction: transaction);
+        if (!any)
+        {
+            await InsertNewKeyAsync(connection, transaction);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        await RefreshAsync(cancellationToken);
+    }
+
+    /// <summary>Reloads the published keys from the database.</summary>
+    public async Task<IReadOnlyList<PublishedKey>> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var published = (await connection.QueryAsync<PublishedKey>("""
+            select kid, algorithm, public_jwk::text as public_jwk, created_at
+            from signing_keys where retired_at is null
+            order by created_at desc limit 2
+            """)).ToList();
+        _validationKeys = published.Select(k => new JsonWebKey(k.PublicJwk)).ToList();
+        Interlocked.Exchange(ref _lastRefreshTicks, Environment.TickCount64);
+        return published;
+    }
+
+    /// <summary>
+    /// Asks for a reload when a token names a key this instance has not loaded (another instance
+    /// may have rotated); at most one every few seconds, so unknown kids cannot hammer the database.
+    /// </summary>
+    public void RefreshSoon()
+    {
+        var last = Interlocked.Read(ref _lastRefreshTicks);
+        if (Environment.TickCount64 - last < RefreshThrottle.TotalMilliseconds ||
+            Interlocked.CompareExchange(ref _lastRefreshTicks, Environment.TickCount64, last) != last)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RefreshAsync();
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not reload signing keys");
+            }
+        });
+    }
+
+    /// <summary>The credentials of the newest key, which signs every token issued now.</summary>
+    public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey)>("""
+            select kid, algorithm, private_key from signing_keys
+            where retired_at is null order by created_at desc limit 1
+            """) ;
+        if (key.Kid is null)
+        {
+            throw new InvalidOperationException("No signing key exists; the service creates one at start-up or with 'keys rotate'.");
+        }
+        if (!_validationKeys.Any(k => k.Kid == key.Kid))
+        {
+            await RefreshAsync(cancellationToken);
+        }
+        return _credentials.GetOrAdd(key.Kid, _ => ToCredentials(key.Kid, key.Algorithm, key.PrivateKey));
+    }
+
+    /// <summary>Makes a new signing key; keys older than the one it replaces are retired.</summary>
+    public async Task<PublishedKey> RotateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = KeyCreationLockKey }, transaction);
+        var created = await InsertNewKeyAsync(connection, transaction);
+        await connection.ExecuteAsync("""
+            update signing_keys set retired_at = now()
+            where retired_at is null
+              and kid not in (select kid from signing_keys where retired_at is null order by created_at desc limit 2)
+            """, transaction: transaction);
+        await transaction.CommitAsync(cancellationToken);
+        await RefreshAsync(cancellationToken);
+        logger.LogInformation("Rotated signing key; new key {Kid}", created.Kid);
+        return created;
+    }
+
+    private async Task<PublishedKey> InsertNewKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var algorithm = options.Value.Algorithm;
+        var (privateKey, publicJwk) = algorithm switch
+        {
+            SecurityAlgorithms.EcdsaSha256 => NewEcKey(),
+            SecurityAlgorithms.RsaSha256 => NewRsaKey(),
+            _ => throw new InvalidOperationException($"Tokens:Algorithm must be ES256 or RS256, not '{algorithm}'."),
+        };
+        publicJwk["kid"] = Thumbprint(publicJwk);
+        publicJwk["alg"] = algorithm;
+        publicJwk["use"] = "sig";
+        var json = JsonSerializer.Serialize(publicJwk);
+        return await connection.QuerySingleAsync<PublishedKey>("""
+            insert into signing_keys (kid, algorithm, private_key, public_jwk)
+            values (@kid, @algorithm, @privateKey, @json::jsonb)
+            returning kid, algorithm, public_jwk::text as public_jwk, created_at
+            """, new { kid = publicJwk["kid"], algorithm, privateKey, json }, transaction);
+    }
+
+    private static (byte[] PrivateKey, Dictionary<string, string> Jwk) NewEcKey()
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var p = ec.ExportParameters(includePrivateParameters: false);
+        return (ec.ExportPkcs8PrivateKey(), new Dictionary<string, string>
+        {
+            ["kty"] = "EC",
+            ["crv"] = "P-256",
+            ["x"] = Base64UrlEncoder.Encode(p.Q.X),
+            ["y"] = Base64UrlEncoder.Encode(p.Q.Y),
+        });
+    }
+
+    private static (byte[] PrivateKey, Dictionary<string, string> Jwk) NewRsaKey()
+    {
+        using var rsa = RSA.Create(3072);
+        var p = rsa.ExportParameters(includePrivateParameters: false);
+        return (rsa.ExportPkcs8PrivateKey(), new Dictionary<string, string>
+        {
+            ["kty"] = "RSA",
+            ["n"] = Base64UrlEncoder.Encode(p.Modulus),
+            ["e"] = Base64UrlEncoder.Encode(p.Exponent),
+        });
+    }
+
+    // RFC 7638: the hash of the required members, in lexicographic order, without white space.
+    private static string Thumbprint(Dictionary<string, string> jwk)
+    {
+        var members = jwk["kty"] == "EC" ? new[] { "crv", "kty", "x", "y" } : ["e", "kty", "n"];
+        var canonical = "{" + string.Join(",", members.Select(m => $"\"{m}\":\"{jwk[m]}\"")) + "}";
+        return Base64UrlEncoder.Encode(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+
+    private static SigningCredentials ToCredentials(string kid, string algorithm, byte[] privateKey)
+    {
+        AsymmetricSecurityKey key;
+        if (algorithm == SecurityAlgorithms.EcdsaSha256)
+        {
+            var ec = ECDsa.Create();
+            ec.ImportPkcs8PrivateKey(privateKey, out _);
+            key = new ECDsaSecurityKey(ec) { KeyId = kid };
+        }
+        else
+        {
+            var rsa = RSA.Create();
+            rsa.ImportPkcs8PrivateKey(privateKey, out _);
+            key = new RsaSecurityKey(rsa) { KeyId = kid };
+        }
+        return new SigningCredentials(key, algorithm);
+    }
+}

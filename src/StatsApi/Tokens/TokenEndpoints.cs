@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using StatsApi.Auth;
+
+namespace StatsApi.Tokens;
+
+public static class TokenEndpoints
+{
+    public static IEndpointRouteBuilder MapTokenService(this IEndpointRouteBuilder routes)
+    {
+        if (!routes.ServiceProvider.GetRequiredService<IOptions<TokenOptions>>().Value.Enabled)
+        {
+            return routes;
+        }
+        var oauth = routes.MapGroup("").WithTags("Token service").AllowAnonymous().DisableAntiforgery();
+
+        oauth.MapPost("/oauth/token", (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
+                IssueAsync(http, clients, issuer, auth.Value, edxCompatible: false))
+            .WithName("IssueToken")
+            .WithSummary("Exchange client credentials for an access token")
+            .WithDescription("OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Authenticate with HTTP Basic or with client_id and client_secret in the body. The token is a signed JWT (RFC 9068) valid for an hour by default.")
+            .Accepts<TokenRequestBody>("application/x-www-form-urlencoded", "application/json")
+            .Produces<TokenResponse>()
+            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
+            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
+
+        oauth.MapPost("/oauth2/v1/access_token", (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
+                IssueAsync(http, clients, issuer, auth.Value, edxCompatible: true))
+            .WithName("IssueTokenEdx")
+            .WithSummary("Exchange client credentials for an access token (Open edX form)")
+            .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.")
+            .Accepts<TokenRequestBody>("application/x-www-form-urlencoded", "application/json")
+            .Produces<TokenResponse>()
+            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
+            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
+
+        oauth.MapGet("/.well-known/jwks.json", GetJwksAsync)
+            .WithName("GetJwks")
+            .WithSummary("The public keys that verify access tokens (RFC 7517)");
+
+        oauth.MapGet("/.well-known/openid-configuration", GetMetadata)
+            .WithName("GetOpenIdConfiguration")
+            .WithSummary("Authorization server metadata (RFC 8414)");
+        oauth.MapGet("/.well-known/oauth-authorization-server", GetMetadata)
+            .WithName("GetAuthorizationServerMetadata")
+            .WithSummary("Authorization server metadata (RFC 8414)");
+        return routes;
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)
+    {
+        // RFC 6749 section 5.1: token responses must never be cached.
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+
+        var (request, error) = await TokenRequest.ReadAsync(http.Request);
+        if (request is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, error!);
+        }
+        if (string.IsNullOrEmpty(request.ClientId) || string.IsNullOrEmpty(request.ClientSecret))
+        {
+            return InvalidClient(http, "Client authentication is required: HTTP Basic, or client_id and client_secret in the body.");
+        }
+        var client = await clients.AuthenticateAsync(request.ClientId, request.ClientSecret, http.RequestAborted);
+        if (client is null)
+        {
+            return InvalidClient(http, "The client is unknown, revoked, or the secret is wrong.");
+        }
+
+        var grantType = request["grant_type"];
+        if (string.IsNullOrEmpty(grantType))
+        {
+            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_request", "grant_type is required."));
+        }
+        if (grantType != "client_credentials")
+        {
+            return Error(StatusCodes.Status400BadRequest, new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported."));
+        }
+        var audience = request["audience"];
+        if (audience is not null && audience != auth.Audience)
+        {
+            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_target", $"This service issues tokens for the audience '{auth.Audience}' only."));
+        }
+
+        IReadOnlyList<string> scopes = client.Scopes;
+        var requested = request["scope"];
+        if (requested is not null)
+        {
+            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+            var refused = asked.Where(s => !client.Scopes.Contains(s)).ToList();
+            if (asked.Count == 0 || refused.Count > 0)
+            {
+                return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_scope",
+                    asked.Count == 0 ? "scope is empty." : $"The client is not granted: {string.Join(' ', refused)}."));
+            }
+            scopes = asked;
+        }
+
+        var tokenType = request["token_type"];
+        if (edxCompatible && tokenType is not null && !tokenType.Equals("jwt", StringComparison.OrdinalIgnoreCase) && !tokenType.Equals("bearer", StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_request", "token_type must be jwt or bearer."));
+        }
+        var issued = await issuer.IssueAsync(client, scopes, http.RequestAborted);
+        var responseType = edxCompatible && "jwt".Equals(tokenType, StringComparison.OrdinalIgnoreCase) ? "JWT" : "Bearer";
+        return TypedResults.Json(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
+    }
+
+    private static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string description)
+    {
+        // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
+        http.Response.Headers.WWWAuthenticate = "Basic realm=\"statsapi\", charset=\"UTF-8\"";
+        return Error(StatusCodes.Status401Unauthorized, new OAuthError("invalid_client", description));
+    }
+
+    private static JsonHttpResult<OAuthError> Error(int status, OAuthError error) => TypedResults.Json(error, statusCode: status);
+
+    private static async Task<IResult> GetJwksAsync(SigningKeys keys, HttpContext http)
+    {
+        var published = await keys.RefreshAsync(http.RequestAborted);
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        var jwks = new JsonObject { ["keys"] = new JsonArray(published.Select(k => JsonNode.Parse(k.PublicJwk)).ToArray()) };
+        return TypedResults.Text(jwks.ToJsonString(), "application/json");
+    }
+
+    private static Ok<AuthorizationServerMetadata> GetMetadata(IOptions<AuthOptions> auth)
+    {
+        var issuer = auth.Value.Issuer.TrimEnd('/');
+        return TypedResults.Ok(new AuthorizationServerMetadata(
+            Issuer: auth.Value.Issuer,
+            JwksUri: $"{issuer}/.well-known/jwks.json",
+            TokenEndpoint: $"{issuer}/oauth/token",
+            GrantTypesSupported: ["client_credentials"],
+            TokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
+            ScopesSupported: [.. Scopes.All.Order()],
+            ResponseTypesSupported: ["token"],
+            SubjectTypesSupported: ["public"],
+            IdTokenSigningAlgValuesSupported: auth.Value.AcceptedAlgorithms));
+    }
+}

@@ -1,0 +1,12 @@
+namespace StatsApi.Tokens;
+
+public sealed class TokenOptions
+{
+    /// <summary>Off when an external identity provider issues the tokens.</summary>
+    public bool Enabled { get; set; } = true;
+
+    public int LifetimeMinutes { get; set; } = 60;
+
+    /// <summary>ES256 or RS256, for keys made from now on.</summary>
+    public string Algorithm { get; set; } = "ES256";
+}

@@ -1,0 +1,108 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace StatsApi.Tokens;
+
+/// <summary>An RFC 6749 error response (section 5.2).</summary>
+public sealed record OAuthError(string Error, string ErrorDescription);
+
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
+
+/// <summary>The documented shape of a token request, in a form or JSON body.</summary>
+public sealed record TokenRequestBody(
+    string GrantType, string? ClientId, string? ClientSecret, string? Scope, string? Audience, string? TokenType);
+
+/// <summary>A token request's parameters and client credentials, from a form or JSON body and HTTP Basic.</summary>
+public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters, string? ClientId, string? ClientSecret, bool UsedBasic)
+{
+    public string? this[string name] => Parameters.GetValueOrDefault(name);
+
+    /// <summary>The parsed request, or the RFC 6749 error to answer with.</summary>
+    public static async Task<(TokenRequest? Request, OAuthError? Error)> ReadAsync(HttpRequest request)
+    {
+        Dictionary<string, string> parameters;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: not null } repeated)
+            {
+                return (null, new OAuthError("invalid_request", $"Parameter '{repeated.Key}' must not be repeated."));
+            }
+            parameters = form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
+        }
+        else if (request.HasJsonContentType())
+        {
+            try
+            {
+                using var body = await JsonDocument.ParseAsync(request.Body);
+                if (body.RootElement.ValueKind != JsonValueKind.Object ||
+                    body.RootElement.EnumerateObject().FirstOrDefault(p => p.Value.ValueKind != JsonValueKind.String) is { Name: not null } bad)
+                {
+                    return (null, new OAuthError("invalid_request", "The body must be a JSON object of string parameters."));
+                }
+                parameters = body.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+            }
+            catch (JsonException)
+            {
+                return (null, new OAuthError("invalid_request", "The body is not valid JSON."));
+            }
+        }
+        else
+        {
+            return (null, new OAuthError("invalid_request", "Send the parameters as application/x-www-form-urlencoded or application/json."));
+        }
+
+        var bodyId = parameters.GetValueOrDefault("client_id");
+        var bodySecret = parameters.GetValueOrDefault("client_secret");
+        var authorization = request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(authorization))
+        {
+            return (new TokenRequest(parameters, bodyId, bodySecret, UsedBasic: false), null);
+        }
+        if (bodySecret is not null)
+        {
+            return (null, new OAuthError("invalid_request", "Authenticate with HTTP Basic or with client_secret in the body, not both."));
+        }
+        if (!AuthenticationHeaderValue.TryParse(authorization, out var header) ||
+            !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) ||
+            DecodeBasic(header.Parameter) is not var (basicId, basicSecret))
+        {
+            return (new TokenRequest(parameters, null, null, UsedBasic: true), null);
+        }
+        return (new TokenRequest(parameters, basicId, basicSecret, UsedBasic: true), null);
+    }
+
+    // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined with ':'.
+    private static (string Id, string Secret)? DecodeBasic(string? parameter)
+    {
+        if (string.IsNullOrEmpty(parameter))
+        {
+            return null;
+        }
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            return colon <= 0
+                ? null
+                : (Uri.UnescapeDataString(decoded[..colon].Replace('+', ' ')), Uri.UnescapeDataString(decoded[(colon + 1)..].Replace('+', ' ')));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>RFC 8414 authorization server metadata (also served as the OpenID configuration).</summary>
+public sealed record AuthorizationServerMetadata(
+    string Issuer,
+    string JwksUri,
+    string TokenEndpoint,
+    IReadOnlyList<string> GrantTypesSupported,
+    IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
+    IReadOnlyList<string> ScopesSupported,
+    IReadOnlyList<string> ResponseTypesSupported,
+    IReadOnlyList<string> SubjectTypesSupported,
+    IReadOnlyList<string> IdTokenSigningAlgValuesSupported);

@@ -1,0 +1,35 @@
+namespace StatsApi.Tokens;
+
+public static class TokenServices
+{
+    public static IHostApplicationBuilder AddStatsApiTokens(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection("Tokens"));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton<ApiClients>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddHostedService<SigningKeyRefresher>();
+        return builder;
+    }
+}
+
+/// <summary>Picks up keys rotated by another instance or by the 'keys rotate' command.</summary>
+public sealed class SigningKeyRefresher(SigningKeys keys, ILogger<SigningKeyRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await keys.RefreshAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(ex, "Could not reload signing keys; keeping the ones loaded");
+            }
+        }
+    }
+}

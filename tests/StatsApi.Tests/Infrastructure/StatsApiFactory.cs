@@ -1,0 +1,155 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests.Infrastructure;
+
+/// <summary>
+/// The whole service over a database of its own, configured as a deployment would be. Tokens come
+/// from the real token endpoint; nothing in the pipeline is bypassed.
+/// </summary>
+public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Issuer = "https://statsapi.test";
+    public const string Audience = "statsapi";
+
+    private readonly Dictionary<string, string?> _settings = new();
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Another instance of the service over the same database, as after a restart.</summary>
+    public StatsApiFactory CreateRestarted(IDictionary<string, string?>? settings = null)
+    {
+        var restarted = new StatsApiFactory { ConnectionString = ConnectionString };
+        foreach (var (key, value) in _settings.Concat(settings ?? new Dictionary<string, string?>()))
+        {
+            restarted._settings[key] = value;
+        }
+        return restarted;
+    }
+
+    public StatsApiFactory With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        if (ConnectionString.Length == 0)
+        {
+            ConnectionString = await TestPostgres.CreateDatabaseAsync();
+        }
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Default"] = ConnectionString,
+            ["Auth:Issuer"] = Issuer,
+            ["Auth:Audience"] = Audience,
+            // The test server speaks plain HTTP in process, as a service behind a TLS-terminating proxy does.
+            ["Http:AllowPlainHttp"] = "true",
+        };
+        foreach (var (key, value) in _settings)
+        {
+            settings[key] = value;
+        }
+        foreach (var (key, value) in settings)
+        {
+            // Host settings reach Program's builder.Configuration before its services are composed.
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
+
+    /// <summary>Registers a client the way the admin command does.</summary>
+    public async Task<ClientCredentials> CreateClientAsync(string[] schools, string[]? scopes = null, string tier = "standard")
+    {
+        var clients = Services.GetRequiredService<ApiClients>();
+        var request = new NewClient("Test client", tier, schools, scopes ?? [Scopes.AttendanceRead]);
+        var errors = await clients.ValidateAsync(request);
+        Assert.Empty(errors);
+        return await clients.CreateAsync(request);
+    }
+
+    /// <summary>A token from the real token endpoint, with HTTP Basic client authentication.</summary>
+    public async Task<string> GetTokenAsync(ClientCredentials credentials, string? scope = null)
+    {
+        using var client = CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["scope"] = scope ?? string.Join(' ', credentials.Client.Scopes),
+            }),
+        };
+        request.Headers.Authorization = BasicAuth(credentials.Client.ClientId, credentials.ClientSecret);
+        using var response = await client.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return body.GetProperty("access_token").GetString()!;
+    }
+
+    /// <summary>An HTTP client whose requests carry a fresh token for a new client of these schools.</summary>
+    public async Task<HttpClient> CreateClientForSchoolsAsync(params string[] schools)
+    {
+        var token = await GetTokenAsync(await CreateClientAsync(schools));
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>
+    /// A token signed with the service's real current key but with claims of the test's choosing:
+    /// how the attacks that need a valid signature on a bad token are built.
+    /// </summary>
+    public async Task<string> SignWithServiceKeyAsync(IDictionary<string, object> claims, string? tokenType = "at+jwt",
+        DateTime? expires = null, DateTime? notBefore = null, string issuer = Issuer, string audience = Audience)
+    {
+        var credentials = await Services.GetRequiredService<SigningKeys>().GetSigningCredentialsAsync();
+        var now = DateTime.UtcNow;
+        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        var descriptor = new SecurityTokenDescriptor
+        {
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = (notBefore ?? now).AddSeconds(-1),
+            NotBefore = notBefore ?? now.AddSeconds(-1),
+            Expires = expires ?? now.AddMinutes(10),
+            SigningCredentials = credentials,
+            Claims = claims,
+        };
+        if (tokenType is not null)
+        {
+            descriptor.TokenType = tokenType;
+        }
+        return handler.CreateToken(descriptor);
+    }
+
+    public static Dictionary<string, object> ClientClaims(params string[] schools) => new()
+    {
+        ["sub"] = "testclient",
+        ["client_id"] = "testclient",
+        ["tier"] = "standard",
+        ["schools"] = schools,
+        ["scope"] = Scopes.AttendanceRead,
+        ["jti"] = Guid.NewGuid().ToString("N"),
+    };
+
+    public static AuthenticationHeaderValue BasicAuth(string id, string secret) =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(id)}:{Uri.EscapeDataString(secret)}")));
+}

@@ -1,0 +1,78 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.IdentityModel.JsonWebTokens;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+public class KeyRotationTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
+
+    private static async Task<HttpStatusCode> CallAsync(StatsApiFactory factory, string token)
+    {
+        var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return (await client.GetAsync(Summary)).StatusCode;
+    }
+
+    private static async Task<IReadOnlyList<string>> PublishedKidsAsync(StatsApiFactory factory)
+    {
+        var jwks = await (await factory.CreateClient().GetAsync("/.well-known/jwks.json")).JsonAsync();
+        return jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()!).ToList();
+    }
+
+    [Fact]
+    public async Task TokensStayValidAfterARestartBecauseKeysArePersisted()
+    {
+        var token = await app.GetTokenAsync(await app.CreateClientAsync(["oakwood-primary"]));
+
+        await using var restarted = app.CreateRestarted();
+
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(restarted, token));
+        Assert.Contains(new JsonWebToken(token).Kid, await PublishedKidsAsync(restarted));
+    }
+
+    [Fact]
+    public async Task ARotationKeepsThePreviousKeyPublishedAndRetiresTheOneBefore()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var beforeFirst = await app.GetTokenAsync(credentials);
+        var keys = app.Services.GetRequiredService<SigningKeys>();
+
+        await keys.RotateAsync();
+        var afterFirst = await app.GetTokenAsync(credentials);
+
+        Assert.NotEqual(new JsonWebToken(beforeFirst).Kid, new JsonWebToken(afterFirst).Kid);
+        Assert.Equal([new JsonWebToken(afterFirst).Kid, new JsonWebToken(beforeFirst).Kid], await PublishedKidsAsync(app));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, beforeFirst));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, afterFirst));
+
+        await keys.RotateAsync();
+
+        Assert.DoesNotContain(new JsonWebToken(beforeFirst).Kid, await PublishedKidsAsync(app));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, beforeFirst));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, afterFirst));
+    }
+
+    [Fact]
+    public async Task AnInstanceLearnsOfAKeyRotatedElsewhere()
+    {
+        await using var other = app.CreateRestarted();
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        _ = await CallAsync(other, await app.GetTokenAsync(credentials));
+
+        await app.Services.GetRequiredService<SigningKeys>().RotateAsync();
+        var token = await app.GetTokenAsync(credentials);
+
+        // The other instance reloads its keys when it meets an unknown kid, at most once every two seconds.
+        var status = HttpStatusCode.Unauthorized;
+        for (var attempt = 0; attempt < 40 && status != HttpStatusCode.OK; attempt++)
+        {
+            await Task.Delay(250);
+            status = await CallAsync(other, token);
+        }
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+}

@@ -1,0 +1,32 @@
+using Npgsql;
+using StatsApi.Data;
+using StatsApi.Tests.Infrastructure;
+
+namespace StatsApi.Tests;
+
+public class MigrationTests
+{
+    [Fact]
+    public async Task InstancesStartingTogetherApplyEachMigrationOnce()
+    {
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => new Migrator(dataSource, logger).ApplyAsync()));
+
+        Assert.Equal(Migrator.All.Select(m => m.Version), results.SelectMany(r => r).Order(StringComparer.Ordinal));
+        Assert.Empty(await new Migrator(dataSource, logger).PendingAsync());
+        await using var command = dataSource.CreateCommand("select count(*) from schema_migrations");
+        Assert.Equal((long)Migrator.All.Count, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public void MigrationsAreNumberedInOrder()
+    {
+        var versions = Migrator.All.Select(m => m.Version).ToList();
+        Assert.NotEmpty(versions);
+        Assert.All(versions, v => Assert.Matches("^[0-9]{4}_[a-z0-9_]+$", v));
+        Assert.Equal(versions.Count, versions.Select(v => v[..4]).Distinct().Count());
+    }
+}

@@ -1,0 +1,47 @@
+using System.Net;
+using StatsApi.Tests.Infrastructure;
+
+namespace StatsApi.Tests;
+
+/// <summary>openapi.yaml at the repository root is the contract; the running service must serve exactly it.</summary>
+public class OpenApiContractTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    private static string ContractPath()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "StatsApi.sln")))
+        {
+            directory = directory.Parent;
+        }
+        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("StatsApi.sln not found above the test output."), "openapi.yaml");
+    }
+
+    [Fact]
+    public async Task TheServedDocumentMatchesTheContract()
+    {
+        var response = await app.CreateClient().GetAsync("/openapi/v1.yaml");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var served = (await response.Content.ReadAsStringAsync()).ReplaceLineEndings("\n").TrimEnd() + "\n";
+        var path = ContractPath();
+
+        // scripts/update-openapi.sh sets this to accept a deliberate change of the API.
+        if (Environment.GetEnvironmentVariable("STATSAPI_UPDATE_OPENAPI") == "1")
+        {
+            await File.WriteAllTextAsync(path, served);
+        }
+
+        var contract = File.Exists(path) ? (await File.ReadAllTextAsync(path)).ReplaceLineEndings("\n") : "";
+        Assert.True(contract == served,
+            "The service's OpenAPI document differs from openapi.yaml. If the change is deliberate, run scripts/update-openapi.sh and review the diff.");
+    }
+
+    [Fact]
+    public async Task TheJsonDocumentIsOpenApi31WithBothAuthorizeOptions()
+    {
+        var document = await (await app.CreateClient().GetAsync("/openapi/v1.json")).JsonAsync();
+        Assert.StartsWith("3.1", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
+        Assert.Equal("/oauth/token", schemes.GetProperty("oauth2").GetProperty("flows").GetProperty("clientCredentials").GetProperty("tokenUrl").GetString());
+    }
+}

@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
+
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
+        new(fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
+
+    private async Task<HttpResponseMessage> PostBasicAsync(string path, ClientCredentials credentials, HttpContent content, string? secret = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
+        request.Headers.Authorization = StatsApiFactory.BasicAuth(credentials.Client.ClientId, secret ?? credentials.ClientSecret);
+        return await app.CreateClient().SendAsync(request);
+    }
+
+    [Fact]
+    public async Task ClientCredentialsWithBasicAuthGetASignedAccessTokenThatIsNeverCached()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary", "ravenscroft-high"]);
+
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var body = await response.JsonAsync();
+        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        Assert.Equal(3600, body.GetProperty("expires_in").GetInt32());
+        Assert.Equal("attendance:read", body.GetProperty("scope").GetString());
+        Assert.False(body.TryGetProperty("refresh_token", out _));
+
+        var jwt = new JsonWebToken(body.GetProperty("access_token").GetString());
+        Assert.Equal("at+jwt", jwt.Typ);
+        Assert.Equal("ES256", jwt.Alg);
+        Assert.False(string.IsNullOrEmpty(jwt.Kid));
+        Assert.Equal(StatsApiFactory.Issuer, jwt.Issuer);
+        Assert.Equal([StatsApiFactory.Audience], jwt.Audiences);
+        Assert.Equal(credentials.Client.ClientId, jwt.Subject);
+        Assert.Equal(credentials.Client.ClientId, jwt.GetClaim("client_id").Value);
+        Assert.Equal("standard", jwt.GetClaim("tier").Value);
+        Assert.Equal(["oakwood-primary", "ravenscroft-high"], jwt.Claims.Where(c => c.Type == "schools").Select(c => c.Value));
+        foreach (var claim in new[] { "iat", "nbf", "exp", "jti", "scope" })
+        {
+            Assert.True(jwt.TryGetClaim(claim, out _), $"missing {claim}");
+        }
+        Assert.Equal(3600, (jwt.ValidTo - jwt.ValidFrom).TotalSeconds);
+    }
+
+    [Fact]
+    public async Task ClientCredentialsInAFormOrJsonBodyAreAccepted()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var client = app.CreateClient();
+
+        var form = await client.PostAsync("/oauth/token", Form(
+            ("grant_type", "client_credentials"), ("client_id", credentials.Client.ClientId), ("client_secret", credentials.ClientSecret)));
+        var json = await client.PostAsJsonAsync("/oauth/token", new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = credentials.Client.ClientId,
+            ["client_secret"] = credentials.ClientSecret,
+            ["audience"] = StatsApiFactory.Audience,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, form.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+    }
+
+    [Fact]
+    public async Task EdxTokenEndpointGivesAJwtTokenTypeUsableWithTheJwtScheme()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var response = await app.CreateClient().PostAsync("/oauth2/v1/access_token", Form(
+            ("grant_type", "client_credentials"), ("client_id", credentials.Client.ClientId),
+            ("client_secret", credentials.ClientSecret), ("token_type", "jwt")));
+        var body = await response.JsonAsync();
+        Assert.Equal("JWT", body.GetProperty("token_type").GetString());
+
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("JWT", body.GetProperty("access_token").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
+    }
+
+    [Fact]
+    public async Task WrongSecretWithBasicAuthIs401InvalidClientWithABasicChallenge()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials")), secret: new string('x', 40));
+
+        await response.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Equal("Basic", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    [Fact]
+    public async Task UnknownClientAndMissingCredentialsAreInvalidClient()
+    {
+        var client = app.CreateClient();
+        var unknown = await client.PostAsync("/oauth/token", Form(
+            ("grant_type", "client_credentials"), ("client_id", new string('A', 32)), ("client_secret", new string('b', 40))));
+        var none = await client.PostAsync("/oauth/token", Form(("grant_type", "client_credentials")));
+
+        await unknown.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+        await none.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task AGrantOtherThanClientCredentialsIsUnsupportedGrantType()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "password"), ("username", "u"), ("password", "p")));
+
+        await response.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "unsupported_grant_type");
+    }
+
+    [Fact]
+    public async Task MissingGrantTypeAndUnreadableBodiesAreInvalidRequest()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var missing = await PostBasicAsync("/oauth/token", credentials, Form(("scope", "attendance:read")));
+        var badJson = await PostBasicAsync("/oauth/token", credentials, new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        var plainText = await PostBasicAsync("/oauth/token", credentials, new StringContent("grant_type=client_credentials"));
+
+        await missing.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await badJson.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await plainText.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task AScopeTheClientWasNotGrantedIsInvalidScope()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials"), ("scope", "attendance:read admin")));
+
+        await response.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_scope");
+    }
+
+    [Fact]
+    public async Task AForeignAudienceIsInvalidTarget()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials"), ("audience", "https://other.example")));
+
+        await response.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_target");
+    }
+
+    [Fact]
+    public async Task ARevokedClientCanNoLongerGetAToken()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        Assert.NotNull(await app.GetTokenAsync(credentials));
+
+        await app.Services.GetRequiredService<ApiClients>().RevokeAsync(credentials.Client.ClientId);
+        var response = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials")));
+
+        await response.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task ARotatedSecretReplacesTheOldOneAtOnce()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+
+        var rotated = await app.Services.GetRequiredService<ApiClients>().RotateSecretAsync(credentials.Client.ClientId);
+        var withOld = await PostBasicAsync("/oauth/token", credentials, Form(("grant_type", "client_credentials")));
+        var withNew = await PostBasicAsync("/oauth/token", rotated!, Form(("grant_type", "client_credentials")));
+
+        await withOld.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
+    }
+
+    [Fact]
+    public async Task SecretsAreStoredOnlyAsHashes()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        Assert.Matches("^[A-Za-z0-9]{32}$", credentials.Client.ClientId);
+        Assert.Matches("^[A-Za-z0-9]{40}$", credentials.ClientSecret);
+
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select row_to_json(c)::text from api_clients c where client_id = $1", connection)
+        {
+            Parameters = { new() { Value = credentials.Client.ClientId } },
+        };
+        var row = (string)(await command.ExecuteScalarAsync())!;
+        Assert.DoesNotContain(credentials.ClientSecret, row, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DiscoveryPointsToAJwksWithPublicKeysOnly()
+    {
+        var client = app.CreateClient();
+        var metadata = await (await client.GetAsync("/.well-known/openid-configuration")).JsonAsync();
+        Assert.Equal(StatsApiFactory.Issuer, metadata.GetProperty("issuer").GetString());
+        Assert.Equal($"{StatsApiFactory.Issuer}/.well-known/jwks.json", metadata.GetProperty("jwks_uri").GetString());
+        Assert.Equal($"{StatsApiFactory.Issuer}/oauth/token", metadata.GetProperty("token_endpoint").GetString());
+
+        var jwks = await (await client.GetAsync("/.well-known/jwks.json")).JsonAsync();
+        var keys = jwks.GetProperty("keys").EnumerateArray().ToList();
+        Assert.NotEmpty(keys);
+        foreach (var key in keys)
+        {
+            var members = key.EnumerateObject().Select(p => p.Name).ToHashSet();
+            Assert.Empty(members.Intersect(["d", "p", "q", "dp", "dq", "qi", "oth", "k"]));
+            Assert.Equal("sig", key.GetProperty("use").GetString());
+        }
+    }
+}

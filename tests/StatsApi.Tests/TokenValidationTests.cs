@@ -1,0 +1,230 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+/// <summary>Attacks on the resource server's token validation: each must end in 401 (or 403), never 200 or 500.</summary>
+public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
+
+    private async Task<HttpResponseMessage> GetSummaryAsync(string? authorization)
+    {
+        var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, Summary);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+        return await client.SendAsync(request);
+    }
+
+    private async Task AssertRejectedAsync(string token)
+    {
+        var response = await GetSummaryAsync("Bearer " + token);
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
+        var challenge = response.Headers.WwwAuthenticate.Single();
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
+        Assert.Equal("/stats/v1/attendance/summary", problem.GetProperty("instance").GetString());
+    }
+
+    private static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
+
+    private static string B64(JsonElement json) => B64(json.GetRawText());
+
+    private async Task<string> ValidTokenAsync() => await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"));
+
+    [Fact]
+    public async Task AValidTokenForAnApprovedSchoolIsAccepted()
+    {
+        var response = await GetSummaryAsync("Bearer " + await ValidTokenAsync());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task NoTokenIs401WithABareBearerChallenge()
+    {
+        var response = await GetSummaryAsync(null);
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "missing_token");
+        var challenge = response.Headers.WwwAuthenticate.Single();
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.DoesNotContain("error=", challenge.Parameter ?? "", StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Bearer not-a-jwt")]
+    [InlineData("Bearer a.b.c")]
+    [InlineData("Bearer ")]
+    [InlineData("Bearer eyJhbGciOiJFUzI1NiJ9")]
+    public async Task MalformedTokensAre401(string authorization)
+    {
+        var response = await GetSummaryAsync(authorization);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task AnExpiredTokenIs401TokenExpired()
+    {
+        var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"),
+            notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddMinutes(-2));
+
+        var response = await GetSummaryAsync("Bearer " + token);
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "token_expired");
+    }
+
+    [Fact]
+    public async Task ATokenNotYetValidIs401()
+    {
+        var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"),
+            notBefore: DateTime.UtcNow.AddMinutes(5), expires: DateTime.UtcNow.AddMinutes(30));
+        await AssertRejectedAsync(token);
+    }
+
+    [Fact]
+    public async Task ATokenSignedByAnotherKeyWithTheServicesKidIs401()
+    {
+        var kid = new JsonWebToken(await ValidTokenAsync()).Kid;
+        using var attackerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = StatsApiFactory.Issuer,
+            Audience = StatsApiFactory.Audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            TokenType = "at+jwt",
+            Claims = StatsApiFactory.ClientClaims("oakwood-primary"),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(attackerKey) { KeyId = kid }, SecurityAlgorithms.EcdsaSha256),
+        });
+
+        await AssertRejectedAsync(token);
+    }
+
+    [Fact]
+    public async Task ATokenCarryingItsOwnKeyInJwkOrJkuHeadersIs401()
+    {
+        using var attackerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var securityKey = new ECDsaSecurityKey(attackerKey) { KeyId = "attacker" };
+        var publicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(attackerKey.ExportParameters(false))) { KeyId = "attacker" });
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = StatsApiFactory.Issuer,
+            Audience = StatsApiFactory.Audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            TokenType = "at+jwt",
+            Claims = StatsApiFactory.ClientClaims("oakwood-primary"),
+            AdditionalHeaderClaims = new Dictionary<string, object>
+            {
+                ["jku"] = "https://attacker.example/jwks.json",
+                ["jwk"] = new Dictionary<string, object> { ["kty"] = publicJwk.Kty, ["crv"] = publicJwk.Crv, ["x"] = publicJwk.X, ["y"] = publicJwk.Y },
+            },
+            SigningCredentials = new SigningCredentials(securityKey, SecurityAlgorithms.EcdsaSha256),
+        });
+
+        await AssertRejectedAsync(token);
+    }
+
+    [Fact]
+    public async Task AnUnsignedAlgNoneTokenIs401()
+    {
+        var valid = new JsonWebToken(await ValidTokenAsync());
+        var header = B64($$"""{"alg":"none","typ":"at+jwt","kid":"{{valid.Kid}}"}""");
+        var payload = valid.EncodedPayload;
+
+        await AssertRejectedAsync($"{header}.{payload}.");
+        await AssertRejectedAsync($"{header}.{payload}");
+    }
+
+    [Fact]
+    public async Task AnHs256TokenSignedWithThePublicKeyIs401()
+    {
+        var valid = new JsonWebToken(await ValidTokenAsync());
+        var jwks = await (await app.CreateClient().GetAsync("/.well-known/jwks.json")).JsonAsync();
+        var publicKey = jwks.GetProperty("keys")[0];
+        var header = B64($$"""{"alg":"HS256","typ":"at+jwt","kid":"{{valid.Kid}}"}""");
+        var signingInput = $"{header}.{valid.EncodedPayload}";
+
+        foreach (var secret in new[] { publicKey.GetRawText(), publicKey.GetProperty("x").GetString()! + publicKey.GetProperty("y").GetString() })
+        {
+            var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(signingInput));
+            await AssertRejectedAsync($"{signingInput}.{Base64UrlEncoder.Encode(mac)}");
+        }
+    }
+
+    [Fact]
+    public async Task AWrongAudienceIs401()
+    {
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), audience: "another-api"));
+    }
+
+    [Fact]
+    public async Task AWrongIssuerIs401()
+    {
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), issuer: "https://evil.example"));
+    }
+
+    [Theory]
+    [InlineData("JWT")]
+    [InlineData("id_token+jwt")]
+    [InlineData(null)]
+    public async Task ATypOtherThanAtJwtIs401(string? typ)
+    {
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), tokenType: typ));
+    }
+
+    [Fact]
+    public async Task ATamperedPayloadIs401()
+    {
+        var valid = new JsonWebToken(await ValidTokenAsync());
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(valid.EncodedPayload));
+        var claims = payload.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object)p.Value);
+        claims["schools"] = new[] { "oakwood-primary", "ravenscroft-high", "lakeside-academy" };
+        var tampered = B64(JsonSerializer.Serialize(claims));
+
+        await AssertRejectedAsync($"{valid.EncodedHeader}.{tampered}.{valid.EncodedSignature}");
+    }
+
+    [Theory]
+    [InlineData("\"oakwood-primary\"")]
+    [InlineData("42")]
+    [InlineData("{\"oakwood-primary\":true}")]
+    [InlineData("[\"oakwood-primary\", 7]")]
+    [InlineData("[[\"oakwood-primary\"]]")]
+    public async Task ASchoolsClaimOfTheWrongJsonTypeIsRefusedNeverAServerError(string schoolsJson)
+    {
+        var claims = StatsApiFactory.ClientClaims();
+        claims["schools"] = JsonDocument.Parse(schoolsJson).RootElement.Clone();
+        var token = await app.SignWithServiceKeyAsync(claims);
+
+        var response = await GetSummaryAsync("Bearer " + token);
+
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden });
+    }
+
+    [Fact]
+    public async Task AFortyKilobyteAuthorizationHeaderIsRefusedNeverAServerError()
+    {
+        var response = await GetSummaryAsync("Bearer " + new string('a', 40 * 1024));
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.RequestHeaderFieldsTooLarge });
+    }
+
+    [Fact]
+    public async Task ATokenFromTheTokenEndpointForAnotherAudienceConfigurationIsRefused()
+    {
+        var token = await app.GetTokenAsync(await app.CreateClientAsync(["oakwood-primary"]));
+        await using var otherAudience = app.CreateRestarted(new Dictionary<string, string?> { ["Auth:Audience"] = "another-api" });
+        var client = otherAudience.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(Summary)).StatusCode);
+    }
+}
