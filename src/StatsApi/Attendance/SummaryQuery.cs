@@ -14,7 +14,17 @@ public abstract record SummaryResult
 /// <summary>Reads the summary from the per-day rollup: its cost follows the days asked for, not the rows stored.</summary>
 public sealed class SummaryQuery(NpgsqlDataSource dataSource)
 {
-    private sealed record Row(DateTime? Bucket, long? CourseId, string? CourseCode, string? CourseName, long Present, long Absent, long Late, long Excused);
+    private sealed class Row
+    {
+        public DateTime? Bucket { get; init; }
+        public long? CourseId { get; init; }
+        public string? CourseCode { get; init; }
+        public string? CourseName { get; init; }
+        public long Present { get; init; }
+        public long Absent { get; init; }
+        public long Late { get; init; }
+        public long Excused { get; init; }
+    }
 
     public async Task<SummaryResult> RunAsync(SummaryRequest request, CancellationToken cancellationToken)
     {
@@ -50,13 +60,13 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
     {
         var (select, groupBy, join) = grouping switch
         {
-            SummaryGrouping.Day => ("d.day::timestamp as bucket, null::bigint as course_id, null as course_code, null as course_name", "group by d.day order by d.day", ""),
-            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket, null::bigint, null, null", "group by 1 order by 1", ""),
-            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket, null::bigint, null, null", "group by 1 order by 1", ""),
-            SummaryGrouping.Course => ("null::timestamp as bucket, c.course_id, c.code, c.name",
+            SummaryGrouping.Day => ("d.day::timestamp as bucket", "group by 1 order by 1", ""),
+            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", "group by 1 order by 1", ""),
+            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket", "group by 1 order by 1", ""),
+            SummaryGrouping.Course => ("c.course_id, c.code as course_code, c.name as course_name",
                 "group by c.course_id, c.code, c.name order by c.code, c.course_id",
                 "join courses c on c.school_id = d.school_id and c.course_id = d.course_id"),
-            _ => ("null::timestamp as bucket, null::bigint, null, null", "", ""),
+            _ => ("null::timestamp as bucket", "", ""),
         };
         return $"""
             select {select},

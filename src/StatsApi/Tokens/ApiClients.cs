@@ -4,15 +4,18 @@ using StatsApi.Schools;
 
 namespace StatsApi.Tokens;
 
-public sealed record ApiClient(
-    string ClientId,
-    string Name,
-    string Tier,
-    string[] Schools,
-    string[] Scopes,
-    DateTime CreatedAt,
-    DateTime SecretRotatedAt,
-    DateTime? RevokedAt);
+// Settable properties rather than a positional record: Dapper binds text[] columns to properties only.
+public record ApiClient
+{
+    public string ClientId { get; init; } = "";
+    public string Name { get; init; } = "";
+    public string Tier { get; init; } = "";
+    public string[] Schools { get; init; } = [];
+    public string[] Scopes { get; init; } = [];
+    public DateTime CreatedAt { get; init; }
+    public DateTime SecretRotatedAt { get; init; }
+    public DateTime? RevokedAt { get; init; }
+}
 
 public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
 
@@ -123,12 +126,11 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         var row = await connection.QuerySingleOrDefaultAsync<StoredClient>(
             $"select {Columns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
         var matches = ClientSecrets.Matches(secret, row?.SecretHash ?? UnknownClientHash);
-        return row is { RevokedAt: null } && matches
-            ? new ApiClient(row.ClientId, row.Name, row.Tier, row.Schools, row.Scopes, row.CreatedAt, row.SecretRotatedAt, row.RevokedAt)
-            : null;
+        return row is { RevokedAt: null } && matches ? row with { SecretHash = [] } : null;
     }
 
-    private sealed record StoredClient(
-        string ClientId, string Name, string Tier, string[] Schools, string[] Scopes,
-        DateTime CreatedAt, DateTime SecretRotatedAt, DateTime? RevokedAt, byte[] SecretHash);
+    private sealed record StoredClient : ApiClient
+    {
+        public byte[] SecretHash { get; init; } = [];
+    }
 }

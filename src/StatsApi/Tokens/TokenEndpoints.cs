@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 using StatsApi.Auth;
 
@@ -20,7 +22,7 @@ public static class TokenEndpoints
             .WithName("IssueToken")
             .WithSummary("Exchange client credentials for an access token")
             .WithDescription("OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Authenticate with HTTP Basic or with client_id and client_secret in the body. The token is a signed JWT (RFC 9068) valid for an hour by default.")
-            .Accepts<TokenRequestBody>("application/x-www-form-urlencoded", "application/json")
+            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
             .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
@@ -30,7 +32,7 @@ public static class TokenEndpoints
             .WithName("IssueTokenEdx")
             .WithSummary("Exchange client credentials for an access token (Open edX form)")
             .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.")
-            .Accepts<TokenRequestBody>("application/x-www-form-urlencoded", "application/json")
+            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
             .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
@@ -46,6 +48,22 @@ public static class TokenEndpoints
             .WithName("GetAuthorizationServerMetadata")
             .WithSummary("Authorization server metadata (RFC 8414)");
         return routes;
+    }
+
+    // Documented here rather than with Accepts(): that would turn a wrong content type into a bare 415,
+    // where RFC 6749 wants an invalid_request error body.
+    private static async Task DescribeTokenRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var schema = await context.GetOrCreateSchemaAsync(typeof(TokenRequestBody), cancellationToken: cancellationToken);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/x-www-form-urlencoded"] = new() { Schema = schema },
+                ["application/json"] = new() { Schema = schema },
+            },
+        };
     }
 
     private static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)

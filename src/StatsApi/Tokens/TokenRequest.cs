@@ -10,8 +10,25 @@ public sealed record OAuthError(string Error, string ErrorDescription);
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
 /// <summary>The documented shape of a token request, in a form or JSON body.</summary>
-public sealed record TokenRequestBody(
-    string GrantType, string? ClientId, string? ClientSecret, string? Scope, string? Audience, string? TokenType);
+public sealed class TokenRequestBody
+{
+    /// <summary>Always client_credentials.</summary>
+    public required string GrantType { get; init; }
+
+    /// <summary>With client_secret, when the client does not authenticate with HTTP Basic.</summary>
+    public string? ClientId { get; init; }
+
+    public string? ClientSecret { get; init; }
+
+    /// <summary>Space-delimited scopes, a subset of the client's; all of them when left out.</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>This service's audience; tokens for any other are refused.</summary>
+    public string? Audience { get; init; }
+
+    /// <summary>Open edX endpoint only: jwt gives token_type "JWT".</summary>
+    public string? TokenType { get; init; }
+}
 
 /// <summary>A token request's parameters and client credentials, from a form or JSON body and HTTP Basic.</summary>
 public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters, string? ClientId, string? ClientSecret, bool UsedBasic)
@@ -36,12 +53,21 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
             try
             {
                 using var body = await JsonDocument.ParseAsync(request.Body);
-                if (body.RootElement.ValueKind != JsonValueKind.Object ||
-                    body.RootElement.EnumerateObject().FirstOrDefault(p => p.Value.ValueKind != JsonValueKind.String) is { Name: not null } bad)
+                var root = body.RootElement;
+                var notStrings = new OAuthError("invalid_request", "The body must be a JSON object of string parameters.");
+                if (root.ValueKind != JsonValueKind.Object)
                 {
-                    return (null, new OAuthError("invalid_request", "The body must be a JSON object of string parameters."));
+                    return (null, notStrings);
                 }
-                parameters = body.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+                parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.Value.ValueKind != JsonValueKind.String)
+                    {
+                        return (null, notStrings);
+                    }
+                    parameters[property.Name] = property.Value.GetString()!;
+                }
             }
             catch (JsonException)
             {

@@ -1,0 +1,37 @@
+namespace StatsApi.Data;
+
+/// <summary>The size and shape of the demo data; the same options always make the same rows.</summary>
+public sealed record DemoDataOptions
+{
+    public int Seed { get; init; } = 42;
+
+    public int Schools { get; init; } = 3;
+
+    public int StudentsPerSchool { get; init; } = 400;
+
+    /// <summary>The first day of the term; lessons fall on weekdays from here on.</summary>
+    public DateOnly TermStart { get; init; } = new(2026, 9, 1);
+
+    public int Weeks { get; init; } = 12;
+
+    /// <summary>Field name to message for every value out of range; empty when the options are usable.</summary>
+    public IReadOnlyDictionary<string, string> Validate()
+    {
+        var errors = new Dictionary<string, string>();
+        if (Schools is < 1 or > 1000)
+        {
+            errors["schools"] = "--schools must be between 1 and 1000.";
+        }
+        if (StudentsPerSchool is < 10 or > 20000)
+        {
+            errors["students-per-school"] = "--students-per-school must be between 10 and 20000.";
+        }
+        if (Weeks is < 1 or > 52)
+        {
+            errors["weeks"] = "--weeks must be between 1 and 52.";
+        }
+        return errors;
+    }
+}
+
+public sealed record DemoDataResult(bool Skipped, int Schools, long Users, long Courses, long Lessons, long AttendanceRecords);
