@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test against a real PostgreSQL: Testcontainers where Docker answers, otherwise a
+# throwaway local cluster started here and removed on exit. Extra arguments go to 'dotnet test'.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/postgres.sh
+
+results=$(mktemp -d)
+cluster=""
+cleanup() {
+  if [ -n "$cluster" ]; then
+    pg_stop "$cluster" || true
+    rm -rf "$cluster"
+  fi
+  rm -rf "$results"
+}
+trap cleanup EXIT
+
+if [ -z "${STATSAPI_TEST_POSTGRES:-}" ]; then
+  if docker info >/dev/null 2>&1; then
+    echo "Docker answers: the tests start PostgreSQL with Testcontainers."
+  else
+    pg_ensure_binaries
+    cluster=$(mktemp -d)
+    pg_init "$cluster"
+    port=$(pg_free_port)
+    # Durability is pointless for a cluster deleted at the end of the run.
+    pg_start "$cluster" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+    export STATSAPI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
+    echo "Started a throwaway PostgreSQL on 127.0.0.1:$port."
+  fi
+fi
+
+dotnet build StatsApi.sln -c Release -nologo -clp:ErrorsOnly
+set +e
+dotnet test StatsApi.sln -c Release --no-build -nologo \
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+status=$?
+set -e
+
+trx=$(find "$results" -name '*.trx' | head -n 1)
+if [ -n "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  echo "$(count passed) passed, $(count failed) failed, $(count notExecuted) skipped"
+fi
+exit $status
