@@ -11,7 +11,12 @@ if (isCommand && AdminCli.TryAnswerWithoutServices(args, Console.Out, Console.Er
     return answered;
 }
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = isCommand ? [] : args });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = isCommand ? [] : args,
+    // appsettings.json sits beside the executable, wherever it is started from.
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.AddStatsApiLogging(isCommand);
 builder.AddStatsApiHttp();
 builder.AddStatsApiData();

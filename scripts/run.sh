@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Runs StatsApi locally over HTTPS. Without ConnectionStrings__Default it provisions a PostgreSQL
+# cluster under .local/, then migrates, loads the demo schools and registers a demo client (each once).
+#   ./scripts/run.sh        start (a second run reuses the data, the client and the certificate)
+#   ./scripts/run.sh stop   stop the local PostgreSQL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/postgres.sh
+
+state="$PWD/.local"
+cluster="$state/postgres"
+port="${STATSAPI_PORT:-5443}"
+
+if [ "${1:-}" = "stop" ]; then
+  pg_stop "$cluster"
+  echo "Stopped the local PostgreSQL."
+  exit 0
+fi
+
+mkdir -p "$state"
+# Traversable by the postgres user that owns the cluster; the secrets inside are 600.
+chmod 711 "$state"
+
+if [ -z "${ConnectionStrings__Default:-}" ]; then
+  pg_ensure_binaries
+  if [ ! -f "$cluster/data/PG_VERSION" ]; then
+    echo "Creating a local PostgreSQL cluster in .local/postgres ..."
+    pg_init "$cluster"
+    pg_free_port > "$cluster/port"
+  fi
+  pg_port=$(cat "$cluster/port")
+  pg_running "$cluster" || pg_start "$cluster" "$pg_port"
+  pg_create_database "$pg_port" statsapi
+  export ConnectionStrings__Default="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=statsapi"
+fi
+
+# A self-signed certificate for localhost, made once; curl trusts it through --cacert.
+cert_pem="$state/localhost.pem"
+cert_pfx="$state/localhost.pfx"
+if [ ! -f "$cert_pfx" ]; then
+  openssl rand -hex 16 > "$state/localhost.pass"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -addext "extendedKeyUsage=serverAuth" \
+    -keyout "$state/localhost.key" -out "$cert_pem" 2>/dev/null
+  openssl pkcs12 -export -out "$cert_pfx" -inkey "$state/localhost.key" -in "$cert_pem" -passout "pass:$(cat "$state/localhost.pass")"
+  chmod 600 "$state/localhost.key" "$cert_pfx" "$state/localhost.pass"
+fi
+
+echo "Building ..."
+dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
+export Auth__Issuer="https://localhost:$port"
+
+"${app[@]}" migrate
+"${app[@]}" seed
+
+client_file="$state/demo-client.json"
+if [ ! -s "$client_file" ]; then
+  "${app[@]}" clients create --name "Demo integrator" --tier standard \
+    --schools oakwood-primary,ravenscroft-high --scopes attendance:read --json > "$client_file.tmp"
+  mv "$client_file.tmp" "$client_file"
+  chmod 600 "$client_file"
+fi
+field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$client_file" | head -n 1; }
+client_id=$(field client_id)
+client_secret=$(field client_secret)
+base="https://localhost:$port"
+
+cat <<INFO
+
+StatsApi is starting on $base
+  API docs:      $base/api-docs   (Authorize with the client below, or paste a token)
+  Demo client:   client_id=$client_id
+                 client_secret=$client_secret
+                 (tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read)
+
+Get a token and a summary:
+  TOKEN=\$(curl -s --cacert .local/localhost.pem -u "$client_id:$client_secret" \\
+    -d grant_type=client_credentials $base/oauth/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
+  curl -s --cacert .local/localhost.pem -H "Authorization: Bearer \$TOKEN" \\
+    "$base/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-11-20"
+
+Stop with Ctrl-C; './scripts/run.sh stop' stops the local PostgreSQL.
+
+INFO
+
+export ASPNETCORE_URLS="https://127.0.0.1:$port"
+export Kestrel__Certificates__Default__Path="$cert_pfx"
+Kestrel__Certificates__Default__Password="$(cat "$state/localhost.pass")"
+export Kestrel__Certificates__Default__Password
+exec "${app[@]}"
