@@ -40,6 +40,18 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
 
     private static string B64(JsonElement json) => B64(json.GetRawText());
 
+    private static string SignWithAttackerKey(ECDsa key, string kid, Dictionary<string, object>? headers = null) =>
+        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = StatsApiFactory.Issuer,
+            Audience = StatsApiFactory.Audience,
+            Expires = DateTime.UtcNow.AddMinutes(10),
+            TokenType = "at+jwt",
+            Claims = StatsApiFactory.ClientClaims("oakwood-primary"),
+            AdditionalHeaderClaims = headers,
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(key) { KeyId = kid }, SecurityAlgorithms.EcdsaSha256),
+        });
+
     private async Task<string> ValidTokenAsync() => await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"));
 
     [Fact]
@@ -96,41 +108,28 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
     {
         var kid = new JsonWebToken(await ValidTokenAsync()).Kid;
         using var attackerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = StatsApiFactory.Issuer,
-            Audience = StatsApiFactory.Audience,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            TokenType = "at+jwt",
-            Claims = StatsApiFactory.ClientClaims("oakwood-primary"),
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(attackerKey) { KeyId = kid }, SecurityAlgorithms.EcdsaSha256),
-        });
 
-        await AssertRejectedAsync(token);
+        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, kid));
     }
 
     [Fact]
     public async Task ATokenCarryingItsOwnKeyInJwkOrJkuHeadersIs401()
     {
         using var attackerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var securityKey = new ECDsaSecurityKey(attackerKey) { KeyId = "attacker" };
-        var publicJwk = JsonWebKeyConverter.ConvertFromECDsaSecurityKey(new ECDsaSecurityKey(ECDsa.Create(attackerKey.ExportParameters(false))) { KeyId = "attacker" });
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        var publicKey = attackerKey.ExportParameters(false);
+        var headers = new Dictionary<string, object>
         {
-            Issuer = StatsApiFactory.Issuer,
-            Audience = StatsApiFactory.Audience,
-            Expires = DateTime.UtcNow.AddMinutes(10),
-            TokenType = "at+jwt",
-            Claims = StatsApiFactory.ClientClaims("oakwood-primary"),
-            AdditionalHeaderClaims = new Dictionary<string, object>
+            ["jku"] = "https://attacker.example/jwks.json",
+            ["jwk"] = new Dictionary<string, object>
             {
-                ["jku"] = "https://attacker.example/jwks.json",
-                ["jwk"] = new Dictionary<string, object> { ["kty"] = publicJwk.Kty, ["crv"] = publicJwk.Crv, ["x"] = publicJwk.X, ["y"] = publicJwk.Y },
+                ["kty"] = "EC",
+                ["crv"] = "P-256",
+                ["x"] = Base64UrlEncoder.Encode(publicKey.Q.X),
+                ["y"] = Base64UrlEncoder.Encode(publicKey.Q.Y),
             },
-            SigningCredentials = new SigningCredentials(securityKey, SecurityAlgorithms.EcdsaSha256),
-        });
+        };
 
-        await AssertRejectedAsync(token);
+        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, "attacker", headers));
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey)>("""
             select kid, algorithm, private_key from signing_keys
             where retired_at is null order by created_at desc limit 1
-            """) ;
+            """);
         if (key.Kid is null)
         {
             throw new InvalidOperationException("No signing key exists; the service creates one at start-up or with 'keys rotate'.");

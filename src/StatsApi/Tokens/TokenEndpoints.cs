@@ -17,25 +17,14 @@ public static class TokenEndpoints
         }
         var oauth = routes.MapGroup("").WithTags("Token service").AllowAnonymous().DisableAntiforgery();
 
-        oauth.MapPost("/oauth/token", (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
-                IssueAsync(http, clients, issuer, auth.Value, edxCompatible: false))
+        MapIssue(oauth, "/oauth/token", edxCompatible: false)
             .WithName("IssueToken")
             .WithSummary("Exchange client credentials for an access token")
-            .WithDescription("OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Authenticate with HTTP Basic or with client_id and client_secret in the body. The token is a signed JWT (RFC 9068) valid for an hour by default.")
-            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
-            .Produces<TokenResponse>()
-            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
-            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
-
-        oauth.MapPost("/oauth2/v1/access_token", (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
-                IssueAsync(http, clients, issuer, auth.Value, edxCompatible: true))
+            .WithDescription("OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Authenticate with HTTP Basic or with client_id and client_secret in the body. The token is a signed JWT (RFC 9068) valid for an hour by default.");
+        MapIssue(oauth, "/oauth2/v1/access_token", edxCompatible: true)
             .WithName("IssueTokenEdx")
             .WithSummary("Exchange client credentials for an access token (Open edX form)")
-            .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.")
-            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
-            .Produces<TokenResponse>()
-            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
-            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
+            .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.");
 
         oauth.MapGet("/.well-known/jwks.json", GetJwksAsync)
             .WithName("GetJwks")
@@ -49,6 +38,14 @@ public static class TokenEndpoints
             .WithSummary("Authorization server metadata (RFC 8414)");
         return routes;
     }
+
+    private static RouteHandlerBuilder MapIssue(RouteGroupBuilder group, string path, bool edxCompatible) =>
+        group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
+                IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
+            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
+            .Produces<TokenResponse>()
+            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
+            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
 
     // Documented here rather than with Accepts(): that would turn a wrong content type into a bare 415,
     // where RFC 6749 wants an invalid_request error body.

@@ -25,25 +25,22 @@ public static class TestPostgres
     {
         var template = await Template.Value;
         var admin = await AdminConnection.Value;
-        var name = "statsapi_test_" + Guid.NewGuid().ToString("N")[..12];
-        await using (var connection = new NpgsqlConnection(admin))
-        {
-            await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"create database {name} template {template}", connection);
-            await create.ExecuteNonQueryAsync();
-        }
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name, Pooling = true }.ConnectionString;
+        return await CreateAsync(admin, "statsapi_test_", $"template {template}");
     }
 
     /// <summary>A new database with nothing in it, not even the migrations.</summary>
     public static async Task<string> CreateEmptyDatabaseAsync()
     {
-        var admin = await AdminConnection.Value;
-        var name = "statsapi_empty_" + Guid.NewGuid().ToString("N")[..12];
+        return await CreateAsync(await AdminConnection.Value, "statsapi_empty_", "");
+    }
+
+    private static async Task<string> CreateAsync(string admin, string prefix, string options)
+    {
+        var name = prefix + Guid.NewGuid().ToString("N")[..12];
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
-            await using var create = new NpgsqlCommand($"create database {name}", connection);
+            await using var create = new NpgsqlCommand($"create database {name} {options}", connection);
             await create.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
