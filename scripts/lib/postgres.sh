@@ -17,7 +17,8 @@ pg_ensure_binaries() {
 # initdb refuses to run as root, so the cluster belongs to the postgres user when we are root.
 pg_as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u postgres -- "$@"
+    # From / so that the postgres user is not left in a directory it may not enter.
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi

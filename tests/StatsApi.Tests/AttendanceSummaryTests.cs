@@ -189,6 +189,19 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
     }
 
     [Fact]
+    public async Task ACourseOfAnotherSchoolAnswersAsAMissingOne()
+    {
+        var client = await app.CreateClientForSchoolsAsync(School);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select min(course_id) from courses where school_id = 'ravenscroft-high'", connection);
+        var otherSchoolsCourse = (long)(await command.ExecuteScalarAsync())!;
+
+        var response = await client.GetAsync(Summary($"from=2026-09-01&to=2026-09-30&course_id={otherSchoolsCourse}"));
+
+        await response.AssertProblemAsync(HttpStatusCode.NotFound, "course_not_found");
+    }
+
+    [Fact]
     public async Task AnUnknownCourseOfTheSchoolIs404()
     {
         var client = await app.CreateClientForSchoolsAsync(School);

@@ -96,12 +96,16 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         {
             context.Fail("The scope claim must be a space-delimited string.");
         }
-        else if (!root.TryGetProperty("client_id", out var clientId) || clientId.ValueKind != JsonValueKind.String)
+        else if (!HasString(root, "client_id") && !HasString(root, "azp"))
         {
+            // Rate limits and audit name the client: client_id (RFC 9068), or azp from providers that use it.
             context.Fail("The client_id claim is required.");
         }
         return Task.CompletedTask;
     }
+
+    private static bool HasString(JsonElement payload, string claim) =>
+        payload.TryGetProperty(claim, out var value) && value.ValueKind == JsonValueKind.String;
 
     private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {

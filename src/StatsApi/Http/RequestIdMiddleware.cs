@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace StatsApi.Http;
 
-/// <summary>Gives every request an id: the caller's X-Request-Id when it is sane, else a new one.</summary>
+/// <summary>Gives every request an id (the caller's X-Request-Id when it is sane, else a new one) and logs it.</summary>
 public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string HeaderName = "X-Request-Id";
@@ -24,7 +24,18 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
 
         using (logger.BeginScope(new Dictionary<string, object> { ["request_id"] = requestId }))
         {
-            await next(context);
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                // One line a request, never with its query string: that can name schools and students.
+                logger.LogInformation("{Method} {Path} answered {Status} in {ElapsedMs:F1} ms",
+                    context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
         }
     }
 

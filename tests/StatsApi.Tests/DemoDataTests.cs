@@ -1,0 +1,93 @@
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using StatsApi.Data;
+using StatsApi.Tests.Infrastructure;
+
+namespace StatsApi.Tests;
+
+public class DemoDataTests
+{
+    private static readonly DemoDataOptions Small = new() { Seed = 11, Schools = 4, StudentsPerSchool = 30, Weeks = 3 };
+
+    private static async Task<NpgsqlDataSource> SeededAsync(DemoDataOptions options)
+    {
+        var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateEmptyDatabaseAsync());
+        await new Migrator(dataSource, NullLogger<Migrator>.Instance).ApplyAsync();
+        var result = await new DemoData(dataSource, NullLogger<DemoData>.Instance).SeedAsync(options);
+        Assert.False(result.Skipped);
+        return dataSource;
+    }
+
+    private static async Task<string> FingerprintAsync(NpgsqlDataSource dataSource)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync();
+        return (await connection.ExecuteScalarAsync<string>("""
+            select md5(string_agg(concat_ws('|', a.school_id, l.starts_at, u.email, a.status), ',' order by a.school_id, l.starts_at, u.email))
+            from attendance_records a
+            join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+            join users u on u.school_id = a.school_id and u.user_id = a.student_id
+            """))!;
+    }
+
+    [Fact]
+    public async Task TheSameSeedMakesTheSameRowsAndAnotherSeedOthers()
+    {
+        await using var first = await SeededAsync(Small);
+        await using var second = await SeededAsync(Small);
+        await using var other = await SeededAsync(Small with { Seed = 12 });
+
+        Assert.Equal(await FingerprintAsync(first), await FingerprintAsync(second));
+        Assert.NotEqual(await FingerprintAsync(first), await FingerprintAsync(other));
+    }
+
+    [Fact]
+    public async Task SeedingAgainChangesNothing()
+    {
+        await using var dataSource = await SeededAsync(Small);
+        var before = await FingerprintAsync(dataSource);
+
+        var again = await new DemoData(dataSource, NullLogger<DemoData>.Instance).SeedAsync(Small);
+
+        Assert.True(again.Skipped);
+        Assert.Equal(4, again.Schools);
+        Assert.Equal(before, await FingerprintAsync(dataSource));
+    }
+
+    [Fact]
+    public async Task TheDataLooksLikeARealTermAndTheRollupIsExact()
+    {
+        await using var dataSource = await SeededAsync(Small);
+        await using var connection = await dataSource.OpenConnectionAsync();
+
+        var schools = (await connection.QueryAsync<string>("select school_id from schools order by school_id")).ToList();
+        Assert.Contains("oakwood-primary", schools);
+        Assert.Contains("ravenscroft-high", schools);
+        Assert.Contains("lakeside-academy", schools);
+        Assert.Equal(4, schools.Count);
+
+        var shares = await connection.QuerySingleAsync<(double Absent, double Late, long Weekend)>("""
+            select avg((status in ('absent', 'excused'))::int),
+                   avg((status = 'late')::int),
+                   count(*) filter (where extract(isodow from l.starts_at at time zone s.time_zone) > 5)
+            from attendance_records a
+            join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+            join schools s on s.school_id = a.school_id
+            """);
+        Assert.InRange(shares.Absent, 0.02, 0.15);
+        Assert.InRange(shares.Late, 0.01, 0.10);
+        Assert.Equal(0, shares.Weekend);
+
+        var (rollup, records) = await connection.QuerySingleAsync<(long, long)>("""
+            select (select sum(present + absent + late + excused) from attendance_daily), (select count(*) from attendance_records)
+            """);
+        Assert.Equal(records, rollup);
+    }
+
+    [Fact]
+    public void OutOfRangeSizesAreNamed()
+    {
+        var errors = new DemoDataOptions { Schools = 0, StudentsPerSchool = 5, Weeks = 60 }.Validate();
+        Assert.Equal(["schools", "students-per-school", "weeks"], errors.Keys.Order());
+    }
+}
