@@ -15,6 +15,22 @@ public static class ApiDocs
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             options.AddDocumentTransformer(DescribeAsync);
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                // The fields every StatsApi error adds to RFC 9457's, so clients can rely on them.
+                if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type))
+                {
+                    schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
+                    schema.Properties[Problems.ErrorCode] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Description = "Stable, machine-readable cause, e.g. token_expired, school_not_approved, validation_failed.",
+                    };
+                    schema.Properties[Problems.DeveloperMessage] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What to change in the request." };
+                    schema.Properties["request_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The X-Request-Id of the response, for support." };
+                }
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
                 var secured = context.Description.ActionDescriptor.EndpointMetadata
