@@ -22,7 +22,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     private readonly Dictionary<string, string?> _settings = new();
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; protected set; } = "";
 
     /// <summary>Another instance of the service over the same database, as after a restart.</summary>
     public StatsApiFactory CreateRestarted(IDictionary<string, string?>? settings = null)
