@@ -46,6 +46,13 @@ if [ ! -f "$cert_pfx" ]; then
   chmod 600 "$state/localhost.key" "$cert_pfx" "$state/localhost.pass"
 fi
 
+# Encrypts the token signing keys at rest; losing it means rotating keys, never losing data.
+if [ ! -s "$state/key-encryption-key" ]; then
+  (umask 077 && openssl rand -base64 32 > "$state/key-encryption-key")
+fi
+Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
+export Tokens__KeyEncryptionKey
+
 echo "Building ..."
 dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)

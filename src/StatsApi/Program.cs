@@ -1,3 +1,4 @@
+using StatsApi;
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
@@ -11,38 +12,51 @@ if (isCommand && AdminCli.TryAnswerWithoutServices(args, Console.Out, Console.Er
     return answered;
 }
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+try
 {
-    Args = isCommand ? [] : args,
-    // appsettings.json sits beside the executable, wherever it is started from.
-    ContentRootPath = AppContext.BaseDirectory,
-});
-builder.AddStatsApiLogging(isCommand);
-builder.AddStatsApiHttp();
-builder.AddStatsApiData();
-builder.AddStatsApiTokens();
-builder.AddStatsApiAuth();
-builder.AddStatsApiDocs();
-builder.Services.AddSingleton<SummaryQuery>();
-
-var app = builder.Build();
-if (isCommand)
+    return await RunAsync(args, isCommand);
+}
+catch (ConfigurationException error)
 {
-    return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
+    Console.Error.WriteLine($"Configuration error: {error.Message}");
+    return 1;
 }
 
-await app.PrepareDatabaseAsync();
+static async Task<int> RunAsync(string[] args, bool isCommand)
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+    {
+        Args = isCommand ? [] : args,
+        // appsettings.json sits beside the executable, wherever it is started from.
+        ContentRootPath = AppContext.BaseDirectory,
+    });
+    builder.AddStatsApiLogging(isCommand);
+    builder.AddStatsApiHttp();
+    builder.AddStatsApiData();
+    builder.AddStatsApiTokens();
+    builder.AddStatsApiAuth();
+    builder.AddStatsApiDocs();
+    builder.Services.AddSingleton<SummaryQuery>();
 
-app.UseStatsApiHttp();
-app.UseAuthentication();
-app.UseAuthorization();
+    var app = builder.Build();
+    if (isCommand)
+    {
+        return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
+    }
 
-app.MapStatsApiDocs();
-app.MapHealth();
-app.MapTokenService();
-app.MapAttendance();
+    await app.PrepareDatabaseAsync();
 
-await app.RunAsync();
-return 0;
+    app.UseStatsApiHttp();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapStatsApiDocs();
+    app.MapHealth();
+    app.MapTokenService();
+    app.MapAttendance();
+
+    await app.RunAsync();
+    return 0;
+}
 
 public partial class Program;

@@ -10,7 +10,7 @@ public static class DataServices
         var connectionString = builder.Configuration.GetConnectionString("Default");
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            throw new InvalidOperationException(
+            throw new ConfigurationException(
                 "ConnectionStrings:Default is not set. Set ConnectionStrings__Default, or start the service with scripts/run.sh, which provisions a local PostgreSQL.");
         }
         builder.Services.AddNpgsqlDataSource(connectionString);

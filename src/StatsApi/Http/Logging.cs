@@ -8,7 +8,9 @@ public static class Logging
         builder.Logging.ClearProviders();
         if (isCommand)
         {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+            // A provider-specific rule, so appsettings' Logging:LogLevel:Default does not override it.
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(null, LogLevel.Warning);
         }
         else
         {

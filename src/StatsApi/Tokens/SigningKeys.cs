@@ -15,7 +15,7 @@ public sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk
 /// The token service's asymmetric keys, persisted in the database. The newest unretired key signs;
 /// it and the one before it are published, so tokens signed just before a rotation stay valid.
 /// </summary>
-public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, ILogger<SigningKeys> logger)
+public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, KeyProtector protector, ILogger<SigningKeys> logger)
 {
     private const long KeyCreationLockKey = 0x5374_6174_734B_6579;
     private static readonly TimeSpan RefreshThrottle = TimeSpan.FromSeconds(2);
@@ -38,6 +38,10 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         if (!any)
         {
             await InsertNewKeyAsync(connection, transaction);
+        }
+        if (!protector.Enabled)
+        {
+            logger.LogWarning("Tokens:KeyEncryptionKey is not set: signing keys are stored unencrypted in the database");
         }
         await transaction.CommitAsync(cancellationToken);
         await RefreshAsync(cancellationToken);
@@ -86,8 +90,8 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
     public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey)>("""
-            select kid, algorithm, private_key from signing_keys
+        var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey, string Protection)>("""
+            select kid, algorithm, private_key, protection from signing_keys
             where retired_at is null order by created_at desc limit 1
             """);
         if (key.Kid is null)
@@ -98,7 +102,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         {
             await RefreshAsync(cancellationToken);
         }
-        return _credentials.GetOrAdd(key.Kid, _ => ToCredentials(key.Kid, key.Algorithm, key.PrivateKey));
+        return _credentials.GetOrAdd(key.Kid, _ => ToCredentials(key.Kid, key.Algorithm, protector.Unprotect(key.Kid, key.PrivateKey, key.Protection)));
     }
 
     /// <summary>Makes a new signing key; keys older than the one it replaces are retired.</summary>
@@ -107,6 +111,11 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = KeyCreationLockKey }, transaction);
+        if (!protector.Enabled && await connection.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from signing_keys where protection <> 'none')", transaction: transaction))
+        {
+            throw new ConfigurationException("The signing keys are encrypted; set Tokens:KeyEncryptionKey so the new key is too.");
+        }
         var created = await InsertNewKeyAsync(connection, transaction);
         await connection.ExecuteAsync("""
             update signing_keys set retired_at = now()
@@ -126,17 +135,19 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         {
             SecurityAlgorithms.EcdsaSha256 => NewEcKey(),
             SecurityAlgorithms.RsaSha256 => NewRsaKey(),
-            _ => throw new InvalidOperationException($"Tokens:Algorithm must be ES256 or RS256, not '{algorithm}'."),
+            _ => throw new ConfigurationException($"Tokens:Algorithm must be ES256 or RS256, not '{algorithm}'."),
         };
-        publicJwk["kid"] = Thumbprint(publicJwk);
+        var kid = Thumbprint(publicJwk);
+        publicJwk["kid"] = kid;
         publicJwk["alg"] = algorithm;
         publicJwk["use"] = "sig";
         var json = JsonSerializer.Serialize(publicJwk);
+        var (stored, protection) = protector.Protect(kid, privateKey);
         return await connection.QuerySingleAsync<PublishedKey>("""
-            insert into signing_keys (kid, algorithm, private_key, public_jwk)
-            values (@kid, @algorithm, @privateKey, @json::jsonb)
+            insert into signing_keys (kid, algorithm, private_key, protection, public_jwk)
+            values (@kid, @algorithm, @stored, @protection, @json::jsonb)
             returning kid, algorithm, public_jwk::text as public_jwk, created_at
-            """, new { kid = publicJwk["kid"], algorithm, privateKey, json }, transaction);
+            """, new { kid, algorithm, stored, protection, json }, transaction);
     }
 
     private static (byte[] PrivateKey, Dictionary<string, string> Jwk) NewEcKey()

@@ -7,6 +7,9 @@ public sealed class TokenOptions
 
     public int LifetimeMinutes { get; set; } = 60;
 
+    /// <summary>32 random bytes in base64 that encrypt the signing keys' private parts at rest.</summary>
+    public string? KeyEncryptionKey { get; set; }
+
     /// <summary>ES256 or RS256, for keys made from now on.</summary>
     public string Algorithm { get; set; } = "ES256";
 }

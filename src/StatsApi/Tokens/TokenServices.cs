@@ -6,6 +6,7 @@ public static class TokenServices
     {
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection("Tokens"));
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<SigningKeys>();
         builder.Services.AddSingleton<ApiClients>();
         builder.Services.AddSingleton<TokenIssuer>();
