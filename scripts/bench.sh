@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Loads a large demo data set into a throwaway PostgreSQL and prints the attendance summary's
 # latency from the rollup against the same totals counted from the records (the baseline).
+# Then it runs the service as a process on loopback and measures whole-pipeline requests per second.
 # Arguments go to the benchmark: --schools N --students-per-school N --weeks N --iterations N
+#   --seconds N (per HTTP scenario) --concurrency N
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -25,5 +27,8 @@ if [ -z "${ConnectionStrings__Default:-}" ]; then
   export ConnectionStrings__Default="Host=127.0.0.1;Port=$port;Username=postgres;Database=statsapi_bench;Command Timeout=600"
 fi
 
+dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet build bench/StatsApi.Bench/StatsApi.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+# The HTTP scenarios run the service itself as a separate process on a loopback port.
+export STATSAPI_DLL="$PWD/src/StatsApi/bin/Release/net10.0/StatsApi.dll"
 dotnet bench/StatsApi.Bench/bin/Release/net10.0/StatsApi.Bench.dll "$@"

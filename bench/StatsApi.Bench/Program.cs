@@ -50,6 +50,13 @@ Print("rollup, totals", rollup);
 Print("rollup, group_by=week", rollupWeeks);
 Print("baseline: count(*) over attendance_records", baseline);
 Console.WriteLine($"ratio baseline/rollup (median): {Median(baseline) / Median(rollup):F1}x");
+
+if (Environment.GetEnvironmentVariable("STATSAPI_DLL") is { Length: > 0 } serviceDll)
+{
+    await HttpLoad.RunAsync(serviceDll, connectionString,
+        $"/stats/v1/attendance/summary?school_id=ravenscroft-high&from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}&group_by=week",
+        TimeSpan.FromSeconds(Arg("--seconds", 10)), Arg("--concurrency", 16));
+}
 return 0;
 
 async Task<object> CountFromRecordsAsync(SummaryRequest request)
