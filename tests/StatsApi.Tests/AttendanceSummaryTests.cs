@@ -139,14 +139,20 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
         {
             // Turn every present mark of one lesson into absent, then delete one record.
             await using var update = new NpgsqlCommand("""
-                with lesson as (select lesson_id from attendance_records where school_id = $1 and status = 'present' limit 1)
+                with lesson as (
+                    select a.lesson_id from attendance_records a
+                    join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+                    where a.school_id = $1 and a.status = 'present' and l.starts_at < '2026-09-20' limit 1)
                 update attendance_records set status = 'absent'
                 where school_id = $1 and lesson_id = (select lesson_id from lesson) and status = 'present'
                 """, connection) { Parameters = { new() { Value = School } } };
             Assert.True(await update.ExecuteNonQueryAsync() > 0);
             await using var delete = new NpgsqlCommand("""
                 delete from attendance_records
-                where (school_id, lesson_id, student_id) = (select school_id, lesson_id, student_id from attendance_records where school_id = $1 limit 1)
+                where (school_id, lesson_id, student_id) = (
+                    select a.school_id, a.lesson_id, a.student_id from attendance_records a
+                    join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+                    where a.school_id = $1 and l.starts_at < '2026-09-20' limit 1)
                 """, connection) { Parameters = { new() { Value = School } } };
             Assert.Equal(1, await delete.ExecuteNonQueryAsync());
         }
@@ -155,6 +161,26 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
         Assert.NotEqual(before["absent"], after["absent"]);
         var body = await (await client.GetAsync(Summary("from=2026-09-01&to=2026-09-30"))).JsonAsync();
         AssertCounts(after, body.GetProperty("totals"));
+    }
+
+    [Fact]
+    public async Task ARescheduledLessonTakesItsAttendanceToItsNewDay()
+    {
+        var client = await app.CreateClientForSchoolsAsync(School);
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        {
+            await using var move = new NpgsqlCommand("""
+                update lessons set starts_at = starts_at + interval '50 days', ends_at = ends_at + interval '50 days'
+                where (school_id, lesson_id) = (select school_id, lesson_id from attendance_records where school_id = $1 limit 1)
+                """, connection) { Parameters = { new() { Value = School } } };
+            Assert.Equal(1, await move.ExecuteNonQueryAsync());
+        }
+
+        foreach (var (from, to) in new[] { (new DateOnly(2026, 9, 1), new DateOnly(2026, 9, 30)), (new DateOnly(2026, 10, 1), new DateOnly(2026, 11, 30)) })
+        {
+            var body = await (await client.GetAsync(Summary($"from={from:yyyy-MM-dd}&to={to:yyyy-MM-dd}"))).JsonAsync();
+            AssertCounts(await CountRecordsAsync(from, to), body.GetProperty("totals"));
+        }
     }
 
     [Theory]

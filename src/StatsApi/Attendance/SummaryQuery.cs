@@ -49,16 +49,18 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
             return new SummaryResult.CourseNotFound();
         }
 
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(Sql(request.GroupBy), parameters, cancellationToken: cancellationToken))).ToList();
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(Sql(request), parameters, cancellationToken: cancellationToken))).ToList();
         var totals = AttendanceCounts.From(rows.Sum(r => r.Present), rows.Sum(r => r.Absent), rows.Sum(r => r.Late), rows.Sum(r => r.Excused));
         var groups = request.GroupBy == SummaryGrouping.None ? null : rows.Select(r => ToGroup(request, r)).ToList();
         var groupBy = request.GroupBy == SummaryGrouping.None ? null : request.GroupBy.ToString().ToLowerInvariant();
         return new SummaryResult.Found(new AttendanceSummary(request.SchoolId, request.From, request.To, request.CourseId, groupBy, totals, groups));
     }
 
-    private static string Sql(SummaryGrouping grouping)
+    private static string Sql(SummaryRequest request)
     {
-        var (select, groupBy, join) = grouping switch
+        // Without a course in the question, the per-school rollup has one row a day instead of one a day and course.
+        var byCourse = request.CourseId is not null || request.GroupBy == SummaryGrouping.Course;
+        var (select, groupBy, join) = request.GroupBy switch
         {
             SummaryGrouping.Day => ("d.day::timestamp as bucket", "group by 1 order by 1", ""),
             SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", "group by 1 order by 1", ""),
@@ -72,9 +74,9 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
             select {select},
                    coalesce(sum(d.present), 0)::bigint as present, coalesce(sum(d.absent), 0)::bigint as absent,
                    coalesce(sum(d.late), 0)::bigint as late, coalesce(sum(d.excused), 0)::bigint as excused
-            from attendance_daily d {join}
+            from {(byCourse ? "attendance_daily" : "attendance_school_daily")} d {join}
             where d.school_id = @school and d.day between @from and @to
-              and (@course::bigint is null or d.course_id = @course)
+            {(byCourse ? "and (@course::bigint is null or d.course_id = @course)" : "")}
             {groupBy}
             """;
     }
