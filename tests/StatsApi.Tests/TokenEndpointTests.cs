@@ -131,7 +131,11 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         var badJson = await PostBasicAsync("/oauth/token", credentials, new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
         var plainText = await PostBasicAsync("/oauth/token", credentials, new StringContent("grant_type=client_credentials"));
 
+        var tooManyFields = await PostBasicAsync("/oauth/token", credentials,
+            Form([("grant_type", "client_credentials"), .. Enumerable.Range(0, 2000).Select(i => ($"f{i}", "x"))]));
+
         await missing.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+        await tooManyFields.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
         await badJson.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
         await plainText.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
     }

@@ -35,7 +35,8 @@ public sealed class SchoolAccessHandler : AuthorizationHandler<SchoolAccessRequi
     /// <summary>Every school id the request names, in its route and its query.</summary>
     private static List<string> RequestedSchools(HttpContext http)
     {
-        var schools = http.Request.Query["school_id"].Select(v => v ?? "").ToList();
+        // An empty value names no school; the endpoint answers that with a 400 naming the field.
+        var schools = http.Request.Query["school_id"].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
         if (http.GetRouteValue("school_id") is string fromRoute)
         {
             schools.Add(fromRoute);

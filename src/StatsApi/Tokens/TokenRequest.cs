@@ -41,7 +41,15 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
         Dictionary<string, string> parameters;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync();
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync();
+            }
+            catch (InvalidDataException ex)
+            {
+                return (null, new OAuthError("invalid_request", $"The form body is unreadable: {ex.Message}"));
+            }
             if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: not null } repeated)
             {
                 return (null, new OAuthError("invalid_request", $"Parameter '{repeated.Key}' must not be repeated."));
