@@ -59,7 +59,39 @@ public static class AdminCli
             output.WriteLine("Usage: StatsApi " + Usage[name]);
             return 0;
         }
+        try
+        {
+            // Bad arguments are answered before configuration or the database could fail for another reason.
+            CheckArguments(name, Parse(name, args));
+        }
+        catch (UsageException ex)
+        {
+            error.WriteLine($"{ex.Message}\nUsage: StatsApi {Usage[name]}");
+            return 2;
+        }
         return null;
+    }
+
+    private static CommandLine Parse(string name, string[] args) =>
+        CommandLine.Parse(args.Skip(name.Count(c => c == ' ') + 1), Valued);
+
+    private static void CheckArguments(string name, CommandLine line)
+    {
+        switch (name)
+        {
+            case "seed":
+                SeedOptionsFrom(line);
+                break;
+            case "clients create":
+                NewClientFrom(line);
+                break;
+            case "clients rotate-secret" or "clients revoke":
+                SingleClientId(line);
+                break;
+            default:
+                line.Allow();
+                break;
+        }
     }
 
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error)
@@ -67,7 +99,8 @@ public static class AdminCli
         var name = CommandName(args)!;
         try
         {
-            var line = CommandLine.Parse(args.Skip(name.Count(c => c == ' ') + 1), Valued);
+            var line = Parse(name, args);
+            CheckArguments(name, line);
             using var scope = services.CreateScope();
             var provider = scope.ServiceProvider;
             return name switch
@@ -102,7 +135,6 @@ public static class AdminCli
 
     private static async Task<int> MigrateAsync(IServiceProvider services, CommandLine line, TextWriter output)
     {
-        line.Allow();
         var applied = await services.GetRequiredService<Migrator>().ApplyAsync();
         Write(output, line, new { applied }, applied.Count == 0
             ? "The database is up to date."
@@ -110,7 +142,7 @@ public static class AdminCli
         return 0;
     }
 
-    private static async Task<int> SeedAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    private static DemoDataOptions SeedOptionsFrom(CommandLine line)
     {
         line.Allow("seed", "schools", "students-per-school", "term-start", "weeks");
         var defaults = new DemoDataOptions();
@@ -127,10 +159,12 @@ public static class AdminCli
             Weeks = Int(line, "weeks") ?? defaults.Weeks,
         };
         var invalid = options.Validate();
-        if (invalid.Count > 0)
-        {
-            throw new UsageException(string.Join(" ", invalid.Values));
-        }
+        return invalid.Count == 0 ? options : throw new UsageException(string.Join(" ", invalid.Values));
+    }
+
+    private static async Task<int> SeedAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        var options = SeedOptionsFrom(line);
         await services.GetRequiredService<Migrator>().ApplyAsync();
         var result = await services.GetRequiredService<DemoData>().SeedAsync(options);
         Write(output, line, result, result.Skipped
@@ -139,11 +173,16 @@ public static class AdminCli
         return 0;
     }
 
-    private static async Task<int> CreateClientAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    private static NewClient NewClientFrom(CommandLine line)
     {
         line.Allow("name", "tier", "schools", "scopes");
+        return new NewClient(line.Required("name"), line.Required("tier"), line.List("schools"), line.List("scopes"));
+    }
+
+    private static async Task<int> CreateClientAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
         var clients = services.GetRequiredService<ApiClients>();
-        var request = new NewClient(line.Required("name"), line.Required("tier"), line.List("schools"), line.List("scopes"));
+        var request = NewClientFrom(line);
         var errors = await clients.ValidateAsync(request);
         if (errors.Count > 0)
         {
@@ -156,7 +195,6 @@ public static class AdminCli
 
     private static async Task<int> ListClientsAsync(IServiceProvider services, CommandLine line, TextWriter output)
     {
-        line.Allow();
         var clients = await services.GetRequiredService<ApiClients>().ListAsync();
         var text = clients.Count == 0
             ? "No clients are registered."
@@ -168,7 +206,6 @@ public static class AdminCli
 
     private static async Task<int> RotateSecretAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
     {
-        line.Allow();
         var clientId = SingleClientId(line);
         var rotated = await services.GetRequiredService<ApiClients>().RotateSecretAsync(clientId);
         if (rotated is null)
@@ -182,7 +219,6 @@ public static class AdminCli
 
     private static async Task<int> RevokeAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
     {
-        line.Allow();
         var clientId = SingleClientId(line);
         var revoked = await services.GetRequiredService<ApiClients>().RevokeAsync(clientId);
         if (revoked is null)
@@ -196,15 +232,17 @@ public static class AdminCli
 
     private static async Task<int> RotateKeyAsync(IServiceProvider services, CommandLine line, TextWriter output)
     {
-        line.Allow();
         var key = await services.GetRequiredService<SigningKeys>().RotateAsync();
         Write(output, line, new { kid = key.Kid, algorithm = key.Algorithm, created_at = key.CreatedAt },
             $"New signing key {key.Kid} ({key.Algorithm}) signs from now on; the previous key stays published.");
         return 0;
     }
 
-    private static string SingleClientId(CommandLine line) =>
-        line.Positional.Count == 1 ? line.Positional[0] : throw new UsageException("Name exactly one CLIENT_ID.");
+    private static string SingleClientId(CommandLine line)
+    {
+        line.Allow();
+        return line.Positional.Count == 1 ? line.Positional[0] : throw new UsageException("Name exactly one CLIENT_ID.");
+    }
 
     private static int? Int(CommandLine line, string name) =>
         line.Option(name) is not { } value ? null
