@@ -22,10 +22,14 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
 
     private readonly ConcurrentDictionary<string, SigningCredentials> _credentials = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<JsonWebKey> _validationKeys = [];
+    private volatile IReadOnlyList<PublishedKey> _published = [];
     private long _lastRefreshTicks;
 
     /// <summary>The published public keys as last loaded: validation reads this and never the database.</summary>
     public IReadOnlyList<JsonWebKey> ValidationKeys => _validationKeys;
+
+    /// <summary>The published keys as last loaded, newest first: what the JWKS serves, without a database trip.</summary>
+    public IReadOnlyList<PublishedKey> Published => _published;
 
     /// <summary>Makes the first key when there is none, and loads the published keys.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -57,6 +61,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
             order by created_at desc limit 2
             """)).ToList();
         _validationKeys = published.Select(k => new JsonWebKey(k.PublicJwk)).ToList();
+        _published = published;
         Interlocked.Exchange(ref _lastRefreshTicks, Environment.TickCount64);
         return published;
     }

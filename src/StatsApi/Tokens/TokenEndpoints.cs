@@ -26,7 +26,7 @@ public static class TokenEndpoints
             .WithSummary("Exchange client credentials for an access token (Open edX form)")
             .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.");
 
-        oauth.MapGet("/.well-known/jwks.json", GetJwksAsync)
+        oauth.MapGet("/.well-known/jwks.json", GetJwks)
             .WithName("GetJwks")
             .WithSummary("The public keys that verify access tokens (RFC 7517)");
 
@@ -132,11 +132,10 @@ public static class TokenEndpoints
 
     private static JsonHttpResult<OAuthError> Error(int status, OAuthError error) => TypedResults.Json(error, statusCode: status);
 
-    private static async Task<IResult> GetJwksAsync(SigningKeys keys, HttpContext http)
+    private static ContentHttpResult GetJwks(SigningKeys keys, HttpContext http)
     {
-        var published = await keys.RefreshAsync(http.RequestAborted);
         http.Response.Headers.CacheControl = "public, max-age=300";
-        var jwks = new JsonObject { ["keys"] = new JsonArray(published.Select(k => JsonNode.Parse(k.PublicJwk)).ToArray()) };
+        var jwks = new JsonObject { ["keys"] = new JsonArray(keys.Published.Select(k => JsonNode.Parse(k.PublicJwk)).ToArray()) };
         return TypedResults.Text(jwks.ToJsonString(), "application/json");
     }
 
