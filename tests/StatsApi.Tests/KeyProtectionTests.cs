@@ -6,12 +6,12 @@ using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
 
-public sealed class EncryptedKeysFactory : StatsApiFactory
+public sealed class PlainKeysFactory : StatsApiFactory
 {
-    public EncryptedKeysFactory() => With("Tokens:KeyEncryptionKey", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+    public PlainKeysFactory() => With("Tokens:KeyEncryptionKey", "");
 }
 
-public class KeyProtectionTests(EncryptedKeysFactory app) : IClassFixture<EncryptedKeysFactory>
+public class KeyProtectionTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     [Fact]
     public async Task WithAKeyEncryptionKeyPrivateKeysAreStoredEncryptedAndStillSign()
@@ -34,5 +34,18 @@ public class KeyProtectionTests(EncryptedKeysFactory app) : IClassFixture<Encryp
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30")).StatusCode);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30")).StatusCode);
+    }
+}
+
+public class UnencryptedKeyTests(PlainKeysFactory app) : IClassFixture<PlainKeysFactory>
+{
+    [Fact]
+    public async Task WithoutAKeyEncryptionKeyKeysAreStoredAsPkcs8AndStillSign()
+    {
+        var client = await app.CreateClientForSchoolsAsync("oakwood-primary");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30")).StatusCode);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.Equal(["none"], await connection.QueryAsync<string>("select distinct protection from signing_keys"));
     }
 }

@@ -22,7 +22,10 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
             return Task.CompletedTask;
         });
 
-        using (logger.BeginScope(new Dictionary<string, object> { ["request_id"] = requestId }))
+        // snake_case like the problem bodies' field, and unlike ASP.NET's own RequestId (a connection counter).
+#pragma warning disable CA1727
+        using (logger.BeginScope("{request_id}", requestId))
+#pragma warning restore CA1727
         {
             var started = Stopwatch.GetTimestamp();
             try

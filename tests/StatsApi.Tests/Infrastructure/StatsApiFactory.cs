@@ -20,7 +20,10 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string Issuer = "https://statsapi.test";
     public const string Audience = "statsapi";
 
-    private readonly Dictionary<string, string?> _settings = new();
+    // Production runs with encrypted signing keys, and so do the tests.
+    private static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    private readonly Dictionary<string, string?> _settings = new() { ["Tokens:KeyEncryptionKey"] = KeyEncryptionKey };
 
     public string ConnectionString { get; protected set; } = "";
 
@@ -61,6 +64,8 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Auth:Audience"] = Audience,
             // The test server speaks plain HTTP in process, as a service behind a TLS-terminating proxy does.
             ["Http:AllowPlainHttp"] = "true",
+            // The test output shows the service's warnings and errors, not a line per request.
+            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in _settings)
         {
