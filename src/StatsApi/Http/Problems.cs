@@ -43,7 +43,6 @@ public static class Problems
         var http = context.HttpContext;
         problem.Instance ??= http.Request.Path;
         problem.Extensions["request_id"] = http.TraceIdentifier;
-        problem.Extensions.Remove("traceId");
         problem.Extensions.TryAdd(ErrorCode, DefaultErrorCode(problem.Status ?? http.Response.StatusCode));
         problem.Extensions.TryAdd(DeveloperMessage, problem.Detail ?? problem.Title);
         if (problem.Status == StatusCodes.Status400BadRequest && context.Exception is BadHttpRequestException bad)
