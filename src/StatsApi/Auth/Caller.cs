@@ -8,8 +8,9 @@ public static class Caller
 {
     public const string GatewaySchoolsHeader = "X-Claim-Schools";
 
+    // scope per RFC 9068; scp as Entra ID and some other providers name it.
     public static IReadOnlySet<string> Scopes(ClaimsPrincipal user) =>
-        user.FindAll("scope").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        user.FindAll(c => c.Type is "scope" or "scp").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// The token's schools, narrowed by a trusted gateway's X-Claim-Schools header; the header can
