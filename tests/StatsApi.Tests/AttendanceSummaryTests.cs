@@ -119,6 +119,26 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
     }
 
     [Fact]
+    public async Task ADayWhoseMarksWereAllDeletedIsNoLongerAGroup()
+    {
+        var client = await app.CreateClientForSchoolsAsync("ravenscroft-high");
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        {
+            await using var delete = new NpgsqlCommand("""
+                delete from attendance_records a using lessons l
+                where l.school_id = a.school_id and l.lesson_id = a.lesson_id and a.school_id = 'ravenscroft-high'
+                  and (l.starts_at at time zone 'Europe/London')::date = '2026-09-02'
+                """, connection);
+            Assert.True(await delete.ExecuteNonQueryAsync() > 0);
+        }
+
+        var body = await (await client.GetAsync("/stats/v1/attendance/summary?school_id=ravenscroft-high&from=2026-09-01&to=2026-09-04&group_by=day")).JsonAsync();
+
+        var keys = body.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("key").GetString()).ToList();
+        Assert.Equal(["2026-09-01", "2026-09-03", "2026-09-04"], keys);
+    }
+
+    [Fact]
     public async Task ARangeWithoutLessonsHasZeroRecordsAndNoRate()
     {
         var client = await app.CreateClientForSchoolsAsync(School);

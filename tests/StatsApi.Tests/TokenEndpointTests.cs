@@ -113,6 +113,22 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
     }
 
     [Fact]
+    public async Task MalformedCredentialsAreInvalidClientOrInvalidRequestNeverAServerError()
+    {
+        var client = app.CreateClient();
+        using var nul = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = Form(("grant_type", "client_credentials")) };
+        nul.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("a%00:b"u8.ToArray()));
+        var longId = await client.PostAsync("/oauth/token", Form(
+            ("grant_type", "client_credentials"), ("client_id", new string('a', 10_000)), ("client_secret", "x")));
+        var loneSurrogate = await client.PostAsync("/oauth/token", new StringContent(
+            """{"grant_type":"client_credentials","client_id":"\ud800","client_secret":"x"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        await (await client.SendAsync(nul)).AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+        await longId.AssertOAuthErrorAsync(HttpStatusCode.Unauthorized, "invalid_client");
+        await loneSurrogate.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
     public async Task AGrantOtherThanClientCredentialsIsUnsupportedGrantType()
     {
         var credentials = await app.CreateClientAsync(["oakwood-primary"]);

@@ -56,17 +56,20 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
         return new SummaryResult.Found(new AttendanceSummary(request.SchoolId, request.From, request.To, request.CourseId, groupBy, totals, groups));
     }
 
+    // Deletes and moved lessons leave rollup rows at zero; a group appears only where marks are recorded.
+    private const string Recorded = "having sum(d.present + d.absent + d.late + d.excused) > 0";
+
     private static string Sql(SummaryRequest request)
     {
         // Without a course in the question, the per-school rollup has one row a day instead of one a day and course.
         var byCourse = request.CourseId is not null || request.GroupBy == SummaryGrouping.Course;
         var (select, groupBy, join) = request.GroupBy switch
         {
-            SummaryGrouping.Day => ("d.day::timestamp as bucket", "group by 1 order by 1", ""),
-            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", "group by 1 order by 1", ""),
-            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket", "group by 1 order by 1", ""),
+            SummaryGrouping.Day => ("d.day::timestamp as bucket", $"group by 1 {Recorded} order by 1", ""),
+            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", $"group by 1 {Recorded} order by 1", ""),
+            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket", $"group by 1 {Recorded} order by 1", ""),
             SummaryGrouping.Course => ("c.course_id, c.code as course_code, c.name as course_name",
-                "group by c.course_id, c.code, c.name order by c.code, c.course_id",
+                $"group by c.course_id, c.code, c.name {Recorded} order by c.code, c.course_id",
                 "join courses c on c.school_id = d.school_id and c.course_id = d.course_id"),
             _ => ("null::timestamp as bucket", "", ""),
         };

@@ -96,6 +96,11 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         {
             context.Fail("The scope claim must be a space-delimited string.");
         }
+        else if (root.TryGetProperty("scp", out var scp) && scp.ValueKind != JsonValueKind.String &&
+            (scp.ValueKind != JsonValueKind.Array || scp.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String)))
+        {
+            context.Fail("The scp claim must be a string or an array of strings.");
+        }
         else if (!HasString(root, "client_id") && !HasString(root, "azp"))
         {
             // Rate limits and audit name the client: client_id (RFC 9068), or azp from providers that use it.

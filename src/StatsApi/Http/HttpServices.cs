@@ -31,6 +31,7 @@ public static class HttpServices
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
+        builder.Services.AddExceptionHandler<BadRequestBodies>();
         builder.Services.AddExceptionHandler<DatabaseUnavailable>();
         builder.Services.AddHsts(o =>
         {

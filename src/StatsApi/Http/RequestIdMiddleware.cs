@@ -43,6 +43,6 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
     }
 
     // Echoed into headers and logs, so only a short, printable, header-safe id is accepted.
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z")]
     private static partial Regex SaneId();
 }

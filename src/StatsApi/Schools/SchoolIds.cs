@@ -7,6 +7,6 @@ public static partial class SchoolIds
 {
     public static bool IsValid(string? value) => value is not null && Format().IsMatch(value);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}\\z")]
     private static partial Regex Format();
 }

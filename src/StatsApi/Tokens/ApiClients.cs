@@ -122,6 +122,12 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
     /// <summary>The active client these credentials belong to, or null; the secret is compared in constant time.</summary>
     public async Task<ApiClient?> AuthenticateAsync(string clientId, string secret, CancellationToken cancellationToken = default)
     {
+        if (!ClientSecrets.IsClientIdShaped(clientId))
+        {
+            // Never a database trip for what cannot be a client id (a NUL, say, or 10 KB of text).
+            ClientSecrets.Matches(secret, UnknownClientHash);
+            return null;
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<StoredClient>(
             $"select {Columns}, secret_hash from api_clients where client_id = @clientId", new { clientId });

@@ -12,6 +12,8 @@ public static class ClientSecrets
 
     public static string NewSecret() => RandomNumberGenerator.GetString(Alphabet, 40);
 
+    public static bool IsClientIdShaped(string clientId) => clientId.Length == 32 && clientId.All(char.IsAsciiLetterOrDigit);
+
     public static byte[] Hash(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 
     public static bool Matches(string presented, byte[] storedHash) =>

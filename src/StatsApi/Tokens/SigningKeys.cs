@@ -49,6 +49,8 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         }
         await transaction.CommitAsync(cancellationToken);
         await RefreshAsync(cancellationToken);
+        // Fails start-up, rather than every token request, when the key-encryption key is missing or wrong.
+        await GetSigningCredentialsAsync(cancellationToken);
     }
 
     /// <summary>Reloads the published keys from the database.</summary>

@@ -46,9 +46,9 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
             {
                 form = await request.ReadFormAsync();
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
-                return (null, new OAuthError("invalid_request", $"The form body is unreadable: {ex.Message}"));
+                return (null, new OAuthError("invalid_request", "The form body is unreadable."));
             }
             if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: not null } repeated)
             {
@@ -77,7 +77,8 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
                     parameters[property.Name] = property.Value.GetString()!;
                 }
             }
-            catch (JsonException)
+            // InvalidOperationException: a string that is not valid UTF-16 (a lone surrogate escape).
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or IOException)
             {
                 return (null, new OAuthError("invalid_request", "The body is not valid JSON."));
             }
