@@ -35,25 +35,28 @@ public class KeyRotationTests(StatsApiFactory app) : IClassFixture<StatsApiFacto
     }
 
     [Fact]
-    public async Task ARotationKeepsThePreviousKeyPublishedAndRetiresTheOneBefore()
+    public async Task ARotationKeepsTheTwoKeysBeforePublishedAndRetiresOlderOnes()
     {
         var credentials = await app.CreateClientAsync(["oakwood-primary"]);
-        var beforeFirst = await app.GetTokenAsync(credentials);
+        var first = await app.GetTokenAsync(credentials);
         var keys = app.Services.GetRequiredService<SigningKeys>();
 
         await keys.RotateAsync();
-        var afterFirst = await app.GetTokenAsync(credentials);
+        var second = await app.GetTokenAsync(credentials);
 
-        Assert.NotEqual(new JsonWebToken(beforeFirst).Kid, new JsonWebToken(afterFirst).Kid);
-        Assert.Equal([new JsonWebToken(afterFirst).Kid, new JsonWebToken(beforeFirst).Kid], await PublishedKidsAsync(app));
-        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, beforeFirst));
-        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, afterFirst));
+        Assert.NotEqual(new JsonWebToken(first).Kid, new JsonWebToken(second).Kid);
+        Assert.Equal([new JsonWebToken(second).Kid, new JsonWebToken(first).Kid], await PublishedKidsAsync(app));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, first));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, second));
 
         await keys.RotateAsync();
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, first));
+        await keys.RotateAsync();
 
-        Assert.DoesNotContain(new JsonWebToken(beforeFirst).Kid, await PublishedKidsAsync(app));
-        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, beforeFirst));
-        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, afterFirst));
+        Assert.Equal(3, (await PublishedKidsAsync(app)).Count);
+        Assert.DoesNotContain(new JsonWebToken(first).Kid, await PublishedKidsAsync(app));
+        Assert.Equal(HttpStatusCode.Unauthorized, await CallAsync(app, first));
+        Assert.Equal(HttpStatusCode.OK, await CallAsync(app, second));
     }
 
     [Fact]
@@ -74,5 +77,27 @@ public class KeyRotationTests(StatsApiFactory app) : IClassFixture<StatsApiFacto
             status = await CallAsync(other, token);
         }
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+}
+
+public sealed class DelayedActivationFactory : StatsApiFactory
+{
+    public DelayedActivationFactory() => With("Tokens:KeyActivationDelaySeconds", "3600");
+}
+
+public class KeyActivationTests(DelayedActivationFactory app) : IClassFixture<DelayedActivationFactory>
+{
+    [Fact]
+    public async Task ARotatedKeyIsPublishedBeforeItSigns()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var before = new JsonWebToken(await app.GetTokenAsync(credentials)).Kid;
+
+        var next = await app.Services.GetRequiredService<SigningKeys>().RotateAsync();
+        var jwks = await (await app.CreateClient().GetAsync("/.well-known/jwks.json")).JsonAsync();
+        var after = new JsonWebToken(await app.GetTokenAsync(credentials)).Kid;
+
+        Assert.Contains(next.Kid, jwks.GetProperty("keys").EnumerateArray().Select(k => k.GetProperty("kid").GetString()));
+        Assert.Equal(before, after);
     }
 }

@@ -25,7 +25,7 @@ public static class AdminCli
         ["clients list"] = "clients list [--json]\n  Lists the registered clients (never their secrets).",
         ["clients rotate-secret"] = "clients rotate-secret CLIENT_ID [--json]\n  Replaces a client's secret; the old one stops working at once.",
         ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token.",
-        ["keys rotate"] = "keys rotate [--json]\n  Makes a new token signing key; the previous key stays published until tokens it signed expire.",
+        ["keys rotate"] = "keys rotate [--json]\n  Makes the next token signing key: published at once, signing after Tokens:KeyActivationDelaySeconds (10 minutes); the key before stays published for the tokens it signed.",
     };
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
@@ -234,7 +234,7 @@ public static class AdminCli
     {
         var key = await services.GetRequiredService<SigningKeys>().RotateAsync();
         Write(output, line, new { kid = key.Kid, algorithm = key.Algorithm, created_at = key.CreatedAt },
-            $"New signing key {key.Kid} ({key.Algorithm}) signs from now on; the previous key stays published.");
+            $"New signing key {key.Kid} ({key.Algorithm}) is published now and signs once every validator can know it (Tokens:KeyActivationDelaySeconds).");
         return 0;
     }
 

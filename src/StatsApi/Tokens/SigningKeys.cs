@@ -12,12 +12,15 @@ namespace StatsApi.Tokens;
 public sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk, DateTime CreatedAt);
 
 /// <summary>
-/// The token service's asymmetric keys, persisted in the database. The newest unretired key signs;
-/// it and the one before it are published, so tokens signed just before a rotation stay valid.
+/// The token service's asymmetric keys, persisted in the database. Three are published: the next key
+/// (made by a rotation, not yet signing), the current one, and the previous one, so tokens signed
+/// before the last switch stay valid. The newest key published for Tokens:KeyActivationDelaySeconds
+/// signs; while none is that old (a new deployment), the oldest one does.
 /// </summary>
 public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, KeyProtector protector, ILogger<SigningKeys> logger)
 {
     private const long KeyCreationLockKey = 0x5374_6174_734B_6579;
+    private const int PublishedCount = 3;
     private static readonly TimeSpan RefreshThrottle = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, SigningCredentials> _credentials = new(StringComparer.Ordinal);
@@ -60,8 +63,8 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         var published = (await connection.QueryAsync<PublishedKey>("""
             select kid, algorithm, public_jwk::text as public_jwk, created_at
             from signing_keys where retired_at is null
-            order by created_at desc limit 2
-            """)).ToList();
+            order by created_at desc limit @count
+            """, new { count = PublishedCount })).ToList();
         _validationKeys = published.Select(k => new JsonWebKey(k.PublicJwk)).ToList();
         _published = published;
         Interlocked.Exchange(ref _lastRefreshTicks, Environment.TickCount64);
@@ -93,14 +96,17 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         });
     }
 
-    /// <summary>The credentials of the newest key, which signs every token issued now.</summary>
+    /// <summary>The credentials of the key that signs now: the newest one published long enough.</summary>
     public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey, string Protection)>("""
             select kid, algorithm, private_key, protection from signing_keys
-            where retired_at is null order by created_at desc limit 1
-            """);
+            where retired_at is null
+            order by case when created_at <= now() - make_interval(secs => @delay) then created_at end desc nulls last,
+                     created_at
+            limit 1
+            """, new { delay = (double)options.Value.KeyActivationDelaySeconds });
         if (key.Kid is null)
         {
             throw new InvalidOperationException("No signing key exists; the service creates one at start-up or with 'keys rotate'.");
@@ -112,7 +118,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         return _credentials.GetOrAdd(key.Kid, _ => ToCredentials(key.Kid, key.Algorithm, protector.Unprotect(key.Kid, key.PrivateKey, key.Protection)));
     }
 
-    /// <summary>Makes a new signing key; keys older than the one it replaces are retired.</summary>
+    /// <summary>Makes the next signing key; of the older ones, all but the two newest are retired.</summary>
     public async Task<PublishedKey> RotateAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -127,8 +133,8 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         await connection.ExecuteAsync("""
             update signing_keys set retired_at = now()
             where retired_at is null
-              and kid not in (select kid from signing_keys where retired_at is null order by created_at desc limit 2)
-            """, transaction: transaction);
+              and kid not in (select kid from signing_keys where retired_at is null order by created_at desc limit @count)
+            """, new { count = PublishedCount }, transaction);
         await transaction.CommitAsync(cancellationToken);
         await RefreshAsync(cancellationToken);
         logger.LogInformation("Rotated signing key; new key {Kid}", created.Kid);

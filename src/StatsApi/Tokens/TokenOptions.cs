@@ -10,6 +10,12 @@ public sealed class TokenOptions
     /// <summary>32 random bytes in base64 that encrypt the signing keys' private parts at rest.</summary>
     public string? KeyEncryptionKey { get; set; }
 
+    /// <summary>
+    /// How long a new key is published before it signs: longer than the JWKS may be cached (5 minutes)
+    /// plus other instances' key reload (1 minute), so every validator knows a key before it meets it.
+    /// </summary>
+    public int KeyActivationDelaySeconds { get; set; } = 600;
+
     /// <summary>ES256 or RS256, for keys made from now on.</summary>
     public string Algorithm { get; set; } = "ES256";
 }

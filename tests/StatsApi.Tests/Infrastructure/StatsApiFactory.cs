@@ -23,7 +23,12 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     // Production runs with encrypted signing keys, and so do the tests.
     private static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
-    private readonly Dictionary<string, string?> _settings = new() { ["Tokens:KeyEncryptionKey"] = KeyEncryptionKey };
+    private readonly Dictionary<string, string?> _settings = new()
+    {
+        ["Tokens:KeyEncryptionKey"] = KeyEncryptionKey,
+        // A rotated key signs at once, so rotation tests need not wait out the activation delay.
+        ["Tokens:KeyActivationDelaySeconds"] = "0",
+    };
 
     public string ConnectionString { get; protected set; } = "";
 
