@@ -12,7 +12,8 @@ RUN dotnet publish src/StatsApi/StatsApi.csproj -c Release --no-restore -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-# Behind a TLS-terminating proxy or ingress: plain HTTP inside, X-Forwarded-Proto honoured.
+# Behind a TLS-terminating proxy or ingress: plain HTTP inside. Name the proxy's network, e.g.
+# Http__TrustedProxies__0=10.0.0.0/8, so its X-Forwarded-Proto and X-Forwarded-For are believed.
 # To terminate TLS here instead, mount a certificate and set Kestrel__Certificates__Default__Path,
 # Kestrel__Certificates__Default__Password, Http__AllowPlainHttp=false and ASPNETCORE_URLS=https://+:8443.
 ENV ASPNETCORE_URLS=http://+:8080 \

@@ -64,6 +64,17 @@ public class HttpConventionTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     }
 
     [Fact]
+    public async Task BehindAProxyAClientThatUsedPlainHttpIsRefused()
+    {
+        var client = app.CreateClient();
+        using var clear = new HttpRequestMessage(HttpMethod.Get, "/health/live") { Headers = { { "X-Forwarded-Proto", "http" } } };
+        using var tls = new HttpRequestMessage(HttpMethod.Get, "/health/live") { Headers = { { "X-Forwarded-Proto", "https" } } };
+
+        await (await client.SendAsync(clear)).AssertProblemAsync(HttpStatusCode.BadRequest, "https_required");
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(tls)).StatusCode);
+    }
+
+    [Fact]
     public async Task SecurityHeadersAreSet()
     {
         var response = await app.CreateClient().GetAsync("/health/live");

@@ -38,11 +38,26 @@ public static class HttpServices
             o.MaxAge = TimeSpan.FromDays(365);
             o.IncludeSubDomains = true;
         });
+        var trustedProxies = builder.Configuration.GetSection("Http:TrustedProxies").Get<string[]>() ?? [];
         builder.Services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            o.KnownIPNetworks.Clear();
-            o.KnownProxies.Clear();
+            // Loopback is trusted by default; a proxy elsewhere must be named, or anyone could claim HTTPS or an address.
+            foreach (var proxy in trustedProxies)
+            {
+                if (System.Net.IPNetwork.TryParse(proxy, out var network))
+                {
+                    o.KnownIPNetworks.Add(network);
+                }
+                else if (System.Net.IPAddress.TryParse(proxy, out var address))
+                {
+                    o.KnownProxies.Add(address);
+                }
+                else
+                {
+                    throw new ConfigurationException($"Http:TrustedProxies: '{proxy}' is neither an IP address nor a network such as 10.0.0.0/8.");
+                }
+            }
         });
         return builder;
     }
@@ -57,21 +72,23 @@ public static class HttpServices
         }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        if (!plainHttp)
+        // Sent only on HTTPS responses, including those a trusted proxy says it received over HTTPS.
+        app.UseHsts();
+        // Bearer tokens must never cross the wire in clear (RFC 6750 section 5.3). Behind a proxy, plain
+        // HTTP is refused when the trusted proxy reports that the client itself used it.
+        app.Use(async (context, next) =>
         {
-            app.UseHsts();
-            // Bearer tokens must never cross the wire in clear (RFC 6750 section 5.3).
-            app.Use(async (context, next) =>
+            var reachedInClear = plainHttp
+                ? !context.Request.IsHttps && context.Request.Headers.ContainsKey("X-Original-Proto")
+                : !context.Request.IsHttps;
+            if (!reachedInClear)
             {
-                if (context.Request.IsHttps)
-                {
-                    await next(context);
-                    return;
-                }
-                await Problems.Create(StatusCodes.Status400BadRequest, "https_required", "HTTPS is required.",
-                    "This service answers over HTTPS (TLS 1.2 or 1.3) only.").ExecuteAsync(context);
-            });
-        }
+                await next(context);
+                return;
+            }
+            await Problems.Create(StatusCodes.Status400BadRequest, "https_required", "HTTPS is required.",
+                "This service answers over HTTPS (TLS 1.2 or 1.3) only.").ExecuteAsync(context);
+        });
         app.Use(async (context, next) =>
         {
             var headers = context.Response.Headers;
