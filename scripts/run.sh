@@ -10,6 +10,13 @@ cd "$(dirname "$0")/.."
 state="$PWD/.local"
 cluster="$state/postgres"
 port="${STATSAPI_PORT:-5443}"
+mkdir -p "$state"
+# Traversable by the postgres user that owns the cluster; the secrets inside are 600.
+chmod 711 "$state"
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$state" 2>/dev/null; then
+  # The postgres user cannot reach this checkout (one under /root, say): keep the cluster where it can.
+  cluster="/var/tmp/statsapi-$(printf %s "$PWD" | sha1sum | cut -c1-12)/postgres"
+fi
 
 if [ "${1:-}" = "stop" ]; then
   pg_stop "$cluster"
@@ -17,14 +24,10 @@ if [ "${1:-}" = "stop" ]; then
   exit 0
 fi
 
-mkdir -p "$state"
-# Traversable by the postgres user that owns the cluster; the secrets inside are 600.
-chmod 711 "$state"
-
 if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_ensure_binaries
   if [ ! -f "$cluster/data/PG_VERSION" ]; then
-    echo "Creating a local PostgreSQL cluster in .local/postgres ..."
+    echo "Creating a local PostgreSQL cluster in $cluster ..."
     pg_init "$cluster"
     pg_free_port > "$cluster/port"
   fi
