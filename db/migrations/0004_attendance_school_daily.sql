@@ -10,6 +10,9 @@ create table attendance_school_daily (
     primary key (school_id, day)
 );
 
+-- Attendance written while this migration runs would reach attendance_daily but miss the backfill.
+lock table attendance_records in share mode;
+
 insert into attendance_school_daily (school_id, day, present, absent, late, excused)
 select school_id, day, sum(present), sum(absent), sum(late), sum(excused)
 from attendance_daily
