@@ -89,6 +89,18 @@ create table attendance_daily (
     primary key (school_id, day, course_id)
 );
 
+-- The same per school and day, for the summaries that neither filter nor group by course (the
+-- common case): they read one row a day instead of one a day and course.
+create table attendance_school_daily (
+    school_id  text not null references schools,
+    day        date not null,
+    present    integer not null default 0,
+    absent     integer not null default 0,
+    late       integer not null default 0,
+    excused    integer not null default 0,
+    primary key (school_id, day)
+);
+
 create type attendance_delta as (
     school_id  text,
     day        date,
@@ -112,11 +124,30 @@ language sql as $$
         absent  = a.absent  + excluded.absent,
         late    = a.late    + excluded.late,
         excused = a.excused + excluded.excused;
+
+    insert into attendance_school_daily as a (school_id, day, present, absent, late, excused)
+    select d.school_id, d.day,
+           coalesce(sum(d.sign) filter (where d.status = 'present'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'absent'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'late'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'excused'), 0)
+    from unnest(deltas) d
+    group by d.school_id, d.day
+    on conflict (school_id, day) do update
+    set present = a.present + excluded.present,
+        absent  = a.absent  + excluded.absent,
+        late    = a.late    + excluded.late,
+        excused = a.excused + excluded.excused;
 $$;
 
+-- Each trigger first takes a share lock on the lessons its rows belong to, then reads their day and
+-- course in a fresh statement: a concurrent move of a lesson either finishes first (and is seen) or
+-- waits for the write (and carries its attendance along).
 create function attendance_rollup_on_insert() returns trigger
 language plpgsql as $$
 begin
+    perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows)
+        order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
         select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, 1)::attendance_delta
         from new_rows r
@@ -128,6 +159,8 @@ end $$;
 create function attendance_rollup_on_delete() returns trigger
 language plpgsql as $$
 begin
+    perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows)
+        order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
         select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, -1)::attendance_delta
         from old_rows r
@@ -139,6 +172,9 @@ end $$;
 create function attendance_rollup_on_update() returns trigger
 language plpgsql as $$
 begin
+    perform from lessons l
+        where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows union select school_id, lesson_id from new_rows)
+        order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
         select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, r.sign)::attendance_delta
         from (select school_id, lesson_id, status, -1 as sign from old_rows

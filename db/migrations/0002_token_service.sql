@@ -12,12 +12,15 @@ create table api_clients (
     revoked_at          timestamptz
 );
 
--- Asymmetric signing keys. The newest unretired key signs; the JWKS publishes it and the one
--- before it, so tokens signed just before a rotation stay valid until they expire.
+-- Asymmetric signing keys. The JWKS publishes the three newest unretired ones (next, current,
+-- previous); which one signs is decided by the service (see SigningKeys).
 create table signing_keys (
     kid          text primary key,
     algorithm    text not null check (algorithm in ('ES256', 'RS256')),
+    -- 'none' (PKCS#8 as is) or 'aes-256-gcm' (encrypted under the key-encryption key from
+    -- configuration, which never enters the database).
     private_key  bytea not null,
+    protection   text not null default 'none' check (protection in ('none', 'aes-256-gcm')),
     public_jwk   jsonb not null,
     created_at   timestamptz not null default clock_timestamp(),
     retired_at   timestamptz
