@@ -21,6 +21,11 @@ catch (ConfigurationException error)
     Console.Error.WriteLine($"Configuration error: {error.Message}");
     return 1;
 }
+catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    Console.Error.WriteLine($"{error.Message} Another process listens there; choose another port (ASPNETCORE_URLS, or STATSAPI_PORT for scripts/run.sh).");
+    return 1;
+}
 
 static async Task<int> RunAsync(string[] args, bool isCommand)
 {
