@@ -5,52 +5,43 @@ namespace StatsApi.Tests;
 
 public class RollupConcurrencyTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
-    [Fact]
-    public async Task AnAttendanceWriteDuringALessonMoveLeavesBothRollupsExact()
+    private const string MoveLesson = """
+        update lessons set starts_at = starts_at + interval '30 days', ends_at = ends_at + interval '30 days'
+        where school_id = @school and lesson_id = @lesson
+        """;
+
+    private static string MarkAll(string status) =>
+        $"update attendance_records set status = '{status}' where school_id = @school and lesson_id = @lesson";
+
+    /// <summary>
+    /// Runs <paramref name="first"/> in an open transaction, starts <paramref name="second"/> on another
+    /// connection, checks that it waits for the first, commits, and checks both rollups afterwards.
+    /// </summary>
+    private async Task RaceAsync(string school, string first, string second)
     {
-        await using var mover = await app.DataSource.OpenConnectionAsync();
-        await using var writer = await app.DataSource.OpenConnectionAsync();
-        var lesson = await mover.ExecuteScalarAsync<long>(
-            "select lesson_id from attendance_records where school_id = 'oakwood-primary' order by lesson_id limit 1");
+        await using var one = await app.DataSource.OpenConnectionAsync();
+        await using var two = await app.DataSource.OpenConnectionAsync();
+        var lesson = await one.ExecuteScalarAsync<long>(
+            "select lesson_id from attendance_records where school_id = @school order by lesson_id limit 1", new { school });
 
-        await using var move = await mover.BeginTransactionAsync();
-        await mover.ExecuteAsync("""
-            update lessons set starts_at = starts_at + interval '30 days', ends_at = ends_at + interval '30 days'
-            where school_id = 'oakwood-primary' and lesson_id = @lesson
-            """, new { lesson }, move);
-        // The write reads the lesson under a share lock, so it waits for the move rather than using the old day.
-        var write = writer.ExecuteAsync(
-            "update attendance_records set status = 'late' where school_id = 'oakwood-primary' and lesson_id = @lesson",
-            new { lesson });
-        await Task.Delay(500);
-        Assert.False(write.IsCompleted);
-        await move.CommitAsync();
-        await write;
+        await using (var transaction = await one.BeginTransactionAsync())
+        {
+            await one.ExecuteAsync(first, new { school, lesson }, transaction);
+            var waiting = two.ExecuteAsync(second, new { school, lesson });
+            await Task.Delay(500);
+            Assert.False(waiting.IsCompleted);
+            await transaction.CommitAsync();
+            await waiting;
+        }
 
-        Assert.Equal(0, await Rollups.MismatchesAsync(mover));
+        Assert.Equal(0, await Rollups.MismatchesAsync(one));
     }
 
     [Fact]
-    public async Task ALessonMoveDuringAnAttendanceWriteLeavesBothRollupsExact()
-    {
-        await using var writer = await app.DataSource.OpenConnectionAsync();
-        await using var mover = await app.DataSource.OpenConnectionAsync();
-        var lesson = await writer.ExecuteScalarAsync<long>(
-            "select lesson_id from attendance_records where school_id = 'ravenscroft-high' order by lesson_id limit 1");
+    public Task AnAttendanceWriteDuringALessonMoveLeavesBothRollupsExact() =>
+        RaceAsync("oakwood-primary", MoveLesson, MarkAll("late"));
 
-        await using var write = await writer.BeginTransactionAsync();
-        await writer.ExecuteAsync(
-            "update attendance_records set status = 'excused' where school_id = 'ravenscroft-high' and lesson_id = @lesson",
-            new { lesson }, write);
-        var move = mover.ExecuteAsync("""
-            update lessons set starts_at = starts_at + interval '30 days', ends_at = ends_at + interval '30 days'
-            where school_id = 'ravenscroft-high' and lesson_id = @lesson
-            """, new { lesson });
-        await Task.Delay(500);
-        Assert.False(move.IsCompleted);
-        await write.CommitAsync();
-        await move;
-
-        Assert.Equal(0, await Rollups.MismatchesAsync(writer));
-    }
+    [Fact]
+    public Task ALessonMoveDuringAnAttendanceWriteLeavesBothRollupsExact() =>
+        RaceAsync("ravenscroft-high", MarkAll("excused"), MoveLesson);
 }
