@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using StatsApi.Auth;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;
 
@@ -91,4 +95,61 @@ public class SchoolAccessTests(StatsApiFactory app) : IClassFixture<StatsApiFact
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync(Summary("ravenscroft-high"))).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync(Summary("lakeside-academy"))).StatusCode);
     }
+
+    [Fact]
+    public async Task TwoApprovedSchoolsInOneRequestAre400NamingSchoolId()
+    {
+        var client = await app.CreateClientForSchoolsAsync("oakwood-primary", "ravenscroft-high");
+
+        var response = await client.GetAsync(Summary("oakwood-primary") + "&school_id=ravenscroft-high");
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("school_id", out _));
+    }
+
+    [Theory]
+    [InlineData(SchoolSource.Route)]
+    [InlineData(SchoolSource.Query)]
+    public async Task AnOperationThatNamesNoSchoolFailsTheSchoolCheck(SchoolSource source)
+    {
+        var http = RequestTo(new SchoolScope(source));
+
+        var result = await AuthorizeAsync(http);
+
+        Assert.False(result.Succeeded);
+        Assert.Null(http.Features.Get<AuthorizedSchool>());
+    }
+
+    [Fact]
+    public async Task AnEndpointThatDoesNotSayWhereItsSchoolIsFailsTheSchoolCheck()
+    {
+        var http = RequestTo();
+        http.Request.QueryString = new QueryString("?school_id=oakwood-primary");
+
+        Assert.False((await AuthorizeAsync(http)).Succeeded);
+    }
+
+    [Fact]
+    public async Task TheAuthorizedSchoolIsTheOneTheDeclaredSourceNamed()
+    {
+        var http = RequestTo(new SchoolScope(SchoolSource.Route));
+        http.Request.RouteValues[SchoolScope.Parameter] = "oakwood-primary";
+        // A query value is not where this endpoint's school comes from, and must not become it.
+        http.Request.QueryString = new QueryString("?school_id=ravenscroft-high");
+
+        Assert.True((await AuthorizeAsync(http)).Succeeded);
+        Assert.Equal("oakwood-primary", http.Features.Get<AuthorizedSchool>()?.Id);
+    }
+
+    private DefaultHttpContext RequestTo(params object[] metadata)
+    {
+        var http = new DefaultHttpContext { RequestServices = app.Services };
+        http.SetEndpoint(new Endpoint(null, new EndpointMetadataCollection(metadata), "test endpoint"));
+        http.User = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim("schools", "oakwood-primary"), new Claim("schools", "ravenscroft-high")], "Bearer"));
+        return http;
+    }
+
+    private Task<AuthorizationResult> AuthorizeAsync(HttpContext http) =>
+        app.Services.GetRequiredService<IAuthorizationService>().AuthorizeAsync(http.User, http, new SchoolAccessRequirement());
 }

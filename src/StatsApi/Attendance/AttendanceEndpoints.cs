@@ -13,7 +13,7 @@ public static class AttendanceEndpoints
     public static RouteGroupBuilder MapAttendance(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/stats/v1/attendance").WithTags("Attendance");
-        group.RequireSchoolScope(Scopes.AttendanceRead);
+        group.RequireScope(Scopes.AttendanceRead).RequireSchool(SchoolSource.Query);
 
         group.MapGet("/summary", GetSummaryAsync)
             .WithName("GetAttendanceSummary")
@@ -27,13 +27,13 @@ public static class AttendanceEndpoints
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.
                 foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])
                 {
-                    parameter.Required = parameter.Name is "school_id" or "from" or "to";
+                    parameter.Required |= parameter.Name is "from" or "to";
                     parameter.Schema = parameter.Name switch
                     {
                         "from" or "to" => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" },
                         "course_id" => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" },
                         "group_by" => new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["day", "week", "month", "course"] },
-                        _ => new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[a-z0-9][a-z0-9-]{1,62}$" },
+                        _ => parameter.Schema,
                     };
                 }
                 return Task.CompletedTask;
@@ -43,14 +43,14 @@ public static class AttendanceEndpoints
 
     private static async Task<Results<Ok<AttendanceSummary>, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
         SummaryQuery query,
-        [FromQuery(Name = "school_id"), Description("The school, one of the token's schools, e.g. oakwood-primary.")] string? schoolId,
+        AuthorizedSchool school,
         [Description("First day, ISO 8601 (2026-09-01).")] string? from,
         [Description("Last day, inclusive, ISO 8601; at most 366 days after from.")] string? to,
         [FromQuery(Name = "course_id"), Description("Only this course of the school.")] string? courseId,
         [FromQuery(Name = "group_by"), Description("Group by day, week (ISO), month or course.")] string? groupBy,
         CancellationToken cancellationToken)
     {
-        var (request, errors) = SummaryRequest.Parse(schoolId, from, to, courseId, groupBy);
+        var (request, errors) = SummaryRequest.Parse(school.Id, from, to, courseId, groupBy);
         if (request is null)
         {
             return Problems.Validation(errors);

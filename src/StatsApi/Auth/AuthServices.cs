@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using StatsApi.Schools;
 
 namespace StatsApi.Auth;
 
@@ -19,9 +21,37 @@ public static class AuthServices
         return builder;
     }
 
-    /// <summary>Every endpoint of the group needs a valid token with this scope, for the school it names.</summary>
-    public static TBuilder RequireSchoolScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(policy => policy
-            .RequireAuthenticatedUser()
-            .AddRequirements(new ScopeRequirement(scope), new SchoolAccessRequirement()));
+    /// <summary>Every endpoint of the group needs a valid token with this scope.</summary>
+    public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
+
+    /// <summary>
+    /// Every endpoint of the group touches exactly one school, named as school_id in <paramref name="source"/>,
+    /// which must be among the token's schools. Handlers bind <see cref="AuthorizedSchool"/> to act on it.
+    /// </summary>
+    public static TBuilder RequireSchool<TBuilder>(this TBuilder builder, SchoolSource source) where TBuilder : IEndpointConventionBuilder
+    {
+        builder.WithMetadata(new SchoolScope(source));
+        builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new SchoolAccessRequirement()));
+        return builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            // The handler binds the authorised school, not the parameter, so the contract states it here.
+            var location = source == SchoolSource.Route ? ParameterLocation.Path : ParameterLocation.Query;
+            operation.Parameters ??= [];
+            var existing = operation.Parameters.FirstOrDefault(p => p.Name == SchoolScope.Parameter && p.In == location);
+            if (existing is not null)
+            {
+                operation.Parameters.Remove(existing);
+            }
+            operation.Parameters.Insert(0, new OpenApiParameter
+            {
+                Name = SchoolScope.Parameter,
+                In = location,
+                Required = true,
+                Description = "The school, one of the token's schools, e.g. oakwood-primary.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Pattern = SchoolIds.Pattern },
+            });
+            return Task.CompletedTask;
+        });
+    }
 }

@@ -21,7 +21,7 @@ public sealed class ForbiddenResponses : IAuthorizationMiddlewareResultHandler
         var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToHashSet() ?? [];
         var missingScopes = policy.Requirements.OfType<ScopeRequirement>()
             .Where(r => !Caller.Scopes(context.User).Contains(r.Scope)).Select(r => r.Scope).ToList();
-        ProblemHttpResult problem;
+        IResult problem;
         if (missingScopes.Count > 0)
         {
             var scope = string.Join(' ', missingScopes);
@@ -29,6 +29,14 @@ public sealed class ForbiddenResponses : IAuthorizationMiddlewareResultHandler
                 $"Bearer realm=\"statsapi\", error=\"insufficient_scope\", scope=\"{scope}\"";
             problem = Problems.Create(StatusCodes.Status403Forbidden, ScopeRequirement.FailureCode,
                 "The token lacks a required scope.", $"This operation needs the scope '{scope}'.");
+        }
+        else if (reasons.Contains(SchoolAccessRequirement.MissingCode))
+        {
+            problem = Problems.Validation(SchoolScope.Parameter, "school_id is required: the school this operation touches.");
+        }
+        else if (reasons.Contains(SchoolAccessRequirement.AmbiguousCode))
+        {
+            problem = Problems.Validation(SchoolScope.Parameter, "school_id must name one school, once.");
         }
         else if (reasons.Contains(SchoolAccessRequirement.FailureCode))
         {

@@ -2,45 +2,68 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace StatsApi.Auth;
 
+/// <summary>Where an operation names the school it touches: its route or its query string, as school_id.</summary>
+public enum SchoolSource { Route, Query }
+
+/// <summary>Endpoint metadata: this operation touches exactly one school, named here.</summary>
+public sealed record SchoolScope(SchoolSource Source)
+{
+    public const string Parameter = "school_id";
+}
+
+/// <summary>
+/// The one school the request named and the token is approved for, set by the school check. Handlers
+/// bind this, never the raw request, so the school they act on is the school that was authorised.
+/// </summary>
+public sealed record AuthorizedSchool(string Id)
+{
+    public static ValueTask<AuthorizedSchool?> BindAsync(HttpContext context) =>
+        ValueTask.FromResult(context.Features.Get<AuthorizedSchool>());
+}
+
 /// <summary>The school an operation names must be one of the caller's approved schools.</summary>
 public sealed class SchoolAccessRequirement : IAuthorizationRequirement
 {
     public const string FailureCode = "school_not_approved";
+    public const string MissingCode = "school_missing";
+    public const string AmbiguousCode = "school_ambiguous";
 }
 
 public sealed class SchoolAccessHandler : AuthorizationHandler<SchoolAccessRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SchoolAccessRequirement requirement)
     {
-        if (context.Resource is not HttpContext http)
+        var http = context.Resource as HttpContext;
+        var scope = http?.GetEndpoint()?.Metadata.GetMetadata<SchoolScope>();
+        if (http is null || scope is null)
         {
+            // A school-scoped policy on an endpoint that does not say where its school is: refuse, never guess.
             context.Fail(new AuthorizationFailureReason(this, SchoolAccessRequirement.FailureCode));
             return Task.CompletedTask;
         }
 
-        var requested = RequestedSchools(http);
+        var named = NamedSchools(http, scope.Source);
         var approved = Caller.Schools(http);
-        if (requested.All(approved.Contains))
+        var failure = named.Count == 0 ? SchoolAccessRequirement.MissingCode
+            : !named.All(approved.Contains) ? SchoolAccessRequirement.FailureCode
+            : named.Distinct(StringComparer.Ordinal).Count() > 1 ? SchoolAccessRequirement.AmbiguousCode
+            : null;
+        if (failure is null)
         {
-            // No school named: the endpoint itself rejects the request as incomplete.
+            http.Features.Set(new AuthorizedSchool(named[0]));
             context.Succeed(requirement);
         }
         else
         {
-            context.Fail(new AuthorizationFailureReason(this, SchoolAccessRequirement.FailureCode));
+            context.Fail(new AuthorizationFailureReason(this, failure));
         }
         return Task.CompletedTask;
     }
 
-    /// <summary>Every school id the request names, in its route and its query.</summary>
-    private static List<string> RequestedSchools(HttpContext http)
+    // Every value given, so a repeated school_id cannot slip an unapproved school past the check.
+    private static List<string> NamedSchools(HttpContext http, SchoolSource source) => source switch
     {
-        // An empty value names no school; the endpoint answers that with a 400 naming the field.
-        var schools = http.Request.Query["school_id"].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList();
-        if (http.GetRouteValue("school_id") is string fromRoute)
-        {
-            schools.Add(fromRoute);
-        }
-        return schools;
-    }
+        SchoolSource.Route => http.GetRouteValue(SchoolScope.Parameter) is string { Length: > 0 } fromRoute ? [fromRoute] : [],
+        _ => http.Request.Query[SchoolScope.Parameter].Where(v => !string.IsNullOrEmpty(v)).Select(v => v!).ToList(),
+    };
 }
