@@ -4,7 +4,10 @@ using StatsApi.Attendance;
 using StatsApi.Auth;
 using StatsApi.Data;
 using StatsApi.Http;
+using StatsApi.Schools;
 using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
 
 var isCommand = AdminCli.IsCommand(args);
 if (isCommand && AdminCli.TryAnswerWithoutServices(args, Console.Out, Console.Error) is { } answered)
@@ -41,6 +44,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiTokens();
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
+    builder.AddStatsApiWrites();
     builder.Services.AddSingleton<SummaryQuery>();
 
     var app = builder.Build();
@@ -59,6 +63,8 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapHealth();
     app.MapTokenService();
     app.MapAttendance();
+    app.MapSchools();
+    app.MapUsers();
 
     await app.RunAsync();
     return 0;

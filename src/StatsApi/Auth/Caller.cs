@@ -27,4 +27,12 @@ public static class Caller
         }
         return schools;
     }
+
+    /// <summary>The client the token was issued to: client_id (RFC 9068), or azp from providers that use it.</summary>
+    public static string ClientId(ClaimsPrincipal user) =>
+        user.FindFirst("client_id")?.Value ?? user.FindFirst("azp")?.Value ?? "";
+
+    /// <summary>The person a token acts for (a token with a role names its user as sub); null for a client's own token.</summary>
+    public static long? PersonId(ClaimsPrincipal user) =>
+        user.FindFirst("role") is not null && long.TryParse(user.FindFirst("sub")?.Value, out var id) ? id : null;
 }

@@ -152,10 +152,16 @@ public sealed class DemoData(NpgsqlDataSource dataSource, ILogger<DemoData> logg
             }
         }
         var ids = (await connection.QueryAsync<(long Id, string Code)>("""
-            insert into courses (school_id, code, name)
-            select @school, code, name from unnest(@codes, @names) as c (code, name)
+            insert into courses (school_id, code, name, teacher_id)
+            select @school, code, name, teacher_id from unnest(@codes, @names, @teachers) as c (code, name, teacher_id)
             returning course_id, code
-            """, new { school = school.Id, codes = plans.Select(p => p.Code).ToArray(), names = plans.Select(p => p.Name).ToArray() }))
+            """, new
+        {
+            school = school.Id,
+            codes = plans.Select(p => p.Code).ToArray(),
+            names = plans.Select(p => p.Name).ToArray(),
+            teachers = plans.Select(p => p.Teacher).ToArray(),
+        }))
             .ToDictionary(c => c.Code, c => c.Id);
         return plans.Select(p => new Course(ids[p.Code], p.Form, p.Teacher, p.Room, p.Slots)).ToList();
     }

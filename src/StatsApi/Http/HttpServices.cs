@@ -97,6 +97,7 @@ public static class HttpServices
             headers.XFrameOptions = "DENY";
             await next(context);
         });
+        app.UseMiddleware<BodySizeLimit>();
         return app;
     }
 }

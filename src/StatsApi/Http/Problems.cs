@@ -36,6 +36,25 @@ public static class Problems
     public static ProblemHttpResult NotFound(string what, string detail) =>
         Create(StatusCodes.Status404NotFound, $"{what}_not_found", $"The {what.Replace('_', ' ')} was not found.", detail);
 
+    /// <summary>404 for an id the request body names, with the field in errors.</summary>
+    public static ProblemHttpResult NotFound(string what, string field, string detail) =>
+        WithField(NotFound(what, detail), field, detail);
+
+    /// <summary>409: the request collides with what is stored (a unique value taken, a state that forbids it).</summary>
+    public static ProblemHttpResult Conflict(string errorCode, string field, string detail) =>
+        WithField(Create(StatusCodes.Status409Conflict, errorCode, "The request conflicts with the stored data.", detail), field, detail);
+
+    /// <summary>412: If-Match named a version that is no longer current.</summary>
+    public static ProblemHttpResult StaleVersion(string what) =>
+        Create(StatusCodes.Status412PreconditionFailed, "stale_version", $"The {what} has changed since it was read.",
+            $"If-Match does not name the {what}'s current version: read it again (its ETag) and reapply the change.");
+
+    private static ProblemHttpResult WithField(ProblemHttpResult result, string field, string detail)
+    {
+        result.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [detail] };
+        return result;
+    }
+
     /// <summary>Fills the fields that every problem body carries, whoever produced it.</summary>
     public static void Complete(ProblemDetailsContext context)
     {
@@ -48,9 +67,11 @@ public static class Problems
         if (problem.Status == StatusCodes.Status400BadRequest && context.Exception is BadHttpRequestException bad)
         {
             // Binding failures (malformed JSON, a query value of the wrong type) name the input at fault.
-            problem.Detail = bad.Message;
-            problem.Extensions[DeveloperMessage] = bad.Message;
+            var (field, message) = BindingFailure.Describe(bad);
+            problem.Detail = message;
+            problem.Extensions[DeveloperMessage] = bad.InnerException is System.Text.Json.JsonException json ? $"{message} ({json.Message})" : bad.Message;
             problem.Extensions[ErrorCode] = "validation_failed";
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
         }
     }
 

@@ -5,13 +5,19 @@ public static class Scopes
 {
     public const string AttendanceRead = "attendance:read";
     public const string AttendanceWrite = "attendance:write";
+    public const string CoursesRead = "courses:read";
+    public const string CoursesWrite = "courses:write";
+    public const string LessonsRead = "lessons:read";
     public const string LessonsWrite = "lessons:write";
     public const string SchoolsRead = "schools:read";
+    // Names and emails of people are returned only under this scope.
+    public const string UsersRead = "users:read";
+    public const string UsersWrite = "users:write";
     public const string Admin = "admin";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        AttendanceRead, AttendanceWrite, LessonsWrite, SchoolsRead, Admin,
+        AttendanceRead, AttendanceWrite, CoursesRead, CoursesWrite, LessonsRead, LessonsWrite, SchoolsRead, UsersRead, UsersWrite, Admin,
     };
 }
 

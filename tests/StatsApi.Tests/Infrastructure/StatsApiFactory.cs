@@ -123,6 +123,15 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return client;
     }
 
+    /// <summary>An HTTP client whose requests carry a fresh token for a new client of these schools and scopes.</summary>
+    public async Task<HttpClient> CreateClientWithScopesAsync(string[] schools, params string[] scopes)
+    {
+        var token = await GetTokenAsync(await CreateClientAsync(schools, scopes));
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
     /// <summary>
     /// A token signed with the service's real current key but with claims of the test's choosing:
     /// how the attacks that need a valid signature on a bad token are built.

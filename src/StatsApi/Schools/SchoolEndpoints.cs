@@ -1,0 +1,61 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Paging;
+using StatsApi.Tokens;
+
+namespace StatsApi.Schools;
+
+public sealed record SchoolResponse(string SchoolId, string Name, string TimeZone, DateTime CreatedAt);
+
+public static class SchoolEndpoints
+{
+    private const string Columns = "school_id, name, time_zone, created_at";
+
+    public static IEndpointRouteBuilder MapSchools(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet(SchoolRoutes.Base, ListAsync)
+            .WithTags("Schools").RequireScope(Scopes.SchoolsRead)
+            .WithName("ListSchools")
+            .WithSummary("The schools this token is approved for")
+            .WithDescription("Needs the scope schools:read. Lists only the schools in the token's schools claim, in id order.");
+        routes.MapGet($"{SchoolRoutes.Base}/{{school_id}}", GetAsync)
+            .WithTags("Schools").RequireScope(Scopes.SchoolsRead).RequireSchool(SchoolSource.Route)
+            .WithName("GetSchool")
+            .WithSummary("One school")
+            .WithDescription("Needs the scope schools:read and a school_id among the token's schools.");
+        return routes;
+    }
+
+    private sealed record SchoolKey(string SchoolId);
+
+    private static async Task<Results<Ok<Page<SchoolResponse>>, ValidationProblem>> ListAsync(
+        HttpContext http, NpgsqlDataSource dataSource, [AsParameters] PageQuery page)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = page.Check<SchoolKey>(errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var approved = Caller.Schools(http).ToArray();
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var rows = (await connection.QueryAsync<SchoolResponse>(new CommandDefinition($"""
+            select {Columns} from schools
+            where school_id = any(@approved) and (@after::text is null or school_id > @after)
+            order by school_id limit @limit
+            """, new { approved, after = after?.SchoolId, limit = page.Size + 1 }, cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(page.ToPage(http.Request, rows, r => new SchoolKey(r.SchoolId)));
+    }
+
+    private static async Task<Results<Ok<SchoolResponse>, ProblemHttpResult>> GetAsync(
+        AuthorizedSchool school, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var found = await connection.QuerySingleOrDefaultAsync<SchoolResponse>(new CommandDefinition(
+            $"select {Columns} from schools where school_id = @Id", school, cancellationToken: cancellationToken));
+        return found is null ? Problems.NotFound("school", $"No school has the id '{school.Id}'.") : TypedResults.Ok(found);
+    }
+}

@@ -1,0 +1,198 @@
+using System.ComponentModel;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Paging;
+using StatsApi.Schools;
+using StatsApi.Tokens;
+using StatsApi.Writes;
+
+namespace StatsApi.Users;
+
+public sealed class UserListQuery : PageQuery
+{
+    [FromQuery(Name = "role"), Description("Only people of this role: student, teacher or admin.")]
+    public string? Role { get; init; }
+
+    [FromQuery(Name = "course_id"), Description("Only the course's enrolled students and its teacher.")]
+    public long? CourseId { get; init; }
+
+    [FromQuery(Name = "q"), Description("Only people whose name contains this text, in any case.")]
+    public string? Q { get; init; }
+
+    [FromQuery(Name = "active"), Description("Only active (true) or deactivated (false) people.")]
+    public bool? Active { get; init; }
+}
+
+public static class UserEndpoints
+{
+    private const string Resource = "users";
+    private const string Columns = "user_id, school_id, role, given_name, family_name, email, active, created_at, updated_at, version";
+
+    public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapSchoolResource(Resource, "Users");
+        group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
+            .WithName("ListUsers").WithSummary("The school's people")
+            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order.");
+        group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetUser").WithSummary("One person")
+            .WithDescription("Needs users:read. The ETag header carries the version for If-Match. Reading a student's record is audited.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.UsersWrite)
+            .Produces<UserResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("CreateUser").WithSummary("Add a person to the school")
+            .WithDescription("Needs users:write. The email, when given, is unique within the school (409 otherwise). Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{user_id:long}", UpdateAsync).RequireScope(Scopes.UsersWrite)
+            .Produces<UserResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithName("UpdateUser").WithSummary("Change a person's name or email, or deactivate them")
+            .WithDescription("Needs users:write. Fields left out keep their value; active: false deactivates. With If-Match, a stale version is 412.");
+        return group;
+    }
+
+    private sealed record UserKey(long UserId);
+
+    private static async Task<Results<Ok<Page<UserResponse>>, ValidationProblem>> ListAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] UserListQuery query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = query.Check<UserKey>(errors);
+        if (query.Role is not null && !Roles.All.Contains(query.Role))
+        {
+            errors["role"] = ["role must be student, teacher or admin."];
+        }
+        if (query.Q is { Length: 0 or > 100 })
+        {
+            errors["q"] = ["q must be 1 to 100 characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var rows = (await connection.QueryAsync<UserResponse>(new CommandDefinition($"""
+            select {Columns} from users u
+            where u.school_id = @school
+              and (@after::bigint is null or u.user_id > @after)
+              and (@role::text is null or u.role = @role)
+              and (@active::boolean is null or u.active = @active)
+              and (@q::text is null or strpos(lower(u.given_name || ' ' || u.family_name), lower(@q)) > 0)
+              and (@course::bigint is null
+                   or exists (select 1 from enrolments e where e.school_id = u.school_id and e.course_id = @course and e.student_id = u.user_id)
+                   or exists (select 1 from courses c where c.school_id = u.school_id and c.course_id = @course and c.teacher_id = u.user_id))
+            order by u.user_id limit @limit
+            """,
+            new { school = school.Id, after = after?.UserId, role = query.Role, active = query.Active, q = query.Q, course = query.CourseId, limit = query.Size + 1 },
+            cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(query.ToPage(http.Request, rows, r => new UserKey(r.UserId)));
+    }
+
+    private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "user_id")] long userId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var user = await FindAsync(connection, null, school.Id, userId, http.RequestAborted);
+        if (user is null)
+        {
+            return UserNotFound(userId);
+        }
+        if (user.Role == Roles.Student)
+        {
+            await Audit.RecordAsync(connection, null, http, school.Id, "read", "student", user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(user.Version);
+        return TypedResults.Ok(user);
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewUserRequest body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var created = await InsertAsync(scope, body);
+            await scope.AuditAsync("create", "user", created.UserId);
+            return Written.Of(http, StatusCodes.Status201Created, created,
+                SchoolRoutes.PathOf(school.Id, Resource, created.UserId), Preconditions.ETagOf(created.Version));
+        });
+    }
+
+    private static async Task<UserResponse> InsertAsync(WriteScope scope, NewUserRequest body)
+    {
+        try
+        {
+            return await scope.Connection.QuerySingleAsync<UserResponse>(new CommandDefinition($"""
+                insert into users (school_id, role, given_name, family_name, email)
+                values (@school, @Role, @GivenName, @FamilyName, @Email)
+                returning {Columns}
+                """, new { school = scope.School, body.Role, GivenName = body.GivenName!.Trim(), FamilyName = body.FamilyName!.Trim(), body.Email },
+                scope.Transaction, cancellationToken: scope.Cancellation));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw SchoolWrites.Refuse(EmailTaken());
+        }
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, UserChanges body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var current = await FindAsync(scope.Connection, scope.Transaction, school.Id, userId, scope.Cancellation, forUpdate: true)
+                ?? throw SchoolWrites.Refuse(UserNotFound(userId));
+            if (Preconditions.IfMatch(http.Request, current.Version) is false)
+            {
+                throw SchoolWrites.Refuse(Problems.StaleVersion("user"));
+            }
+            UserResponse updated;
+            try
+            {
+                updated = await scope.Connection.QuerySingleAsync<UserResponse>(new CommandDefinition($"""
+                    update users set
+                        given_name = coalesce(@GivenName, given_name), family_name = coalesce(@FamilyName, family_name),
+                        email = coalesce(@Email, email), active = coalesce(@Active, active),
+                        version = version + 1, updated_at = now()
+                    where school_id = @school and user_id = @userId
+                    returning {Columns}
+                    """, new { school = school.Id, userId, GivenName = body.GivenName?.Trim(), FamilyName = body.FamilyName?.Trim(), body.Email, body.Active },
+                    scope.Transaction, cancellationToken: scope.Cancellation));
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+            {
+                throw SchoolWrites.Refuse(EmailTaken());
+            }
+            await scope.AuditAsync(body.Active == false && current.Active ? "deactivate" : "update", "user", userId);
+            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+        });
+    }
+
+    internal static async Task<UserResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long userId,
+        CancellationToken cancellationToken, bool forUpdate = false) =>
+        await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
+            $"select {Columns} from users where school_id = @school and user_id = @userId {(forUpdate ? "for update" : "")}",
+            new { school, userId }, transaction, cancellationToken: cancellationToken));
+
+    private static ProblemHttpResult UserNotFound(long userId) =>
+        Problems.NotFound("user", $"The school has no user {userId}.");
+
+    private static ProblemHttpResult EmailTaken() =>
+        Problems.Conflict("email_taken", "email", "Another person of the school has this email address.");
+}

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Data;
+using StatsApi.Http;
+
+namespace StatsApi.Writes;
+
+/// <summary>What a write runs with: one transaction on one school, on behalf of one caller.</summary>
+public sealed record WriteScope(NpgsqlConnection Connection, NpgsqlTransaction Transaction, HttpContext Http, string School)
+{
+    public CancellationToken Cancellation => Http.RequestAborted;
+
+    public Task AuditAsync(string action, string objectType, object objectId) =>
+        Audit.RecordAsync(Connection, Transaction, Http, School, action, objectType, Convert.ToString(objectId, System.Globalization.CultureInfo.InvariantCulture)!);
+}
+
+/// <summary>
+/// Runs every write of the API: in one transaction (retried on deadlock and serialization failure),
+/// audited in that transaction, and for a POST with an Idempotency-Key, answered once per key.
+/// A write that refuses (a missing id, a stale version) rolls back whatever it did.
+/// </summary>
+public sealed class SchoolWrites(WriteTransactions transactions)
+{
+    private sealed class Refused(Results<Written, ValidationProblem, ProblemHttpResult> answer) : Exception
+    {
+        public Results<Written, ValidationProblem, ProblemHttpResult> Answer { get; } = answer;
+    }
+
+    /// <summary>Rolls the write back and answers with this problem instead.</summary>
+    public static Exception Refuse(ProblemHttpResult problem) => new Refused(problem);
+
+    /// <summary>Rolls the write back and answers with this problem instead.</summary>
+    public static Exception Refuse(ValidationProblem problem) => new Refused(problem);
+
+    public async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RunAsync<TBody>(
+        HttpContext http, AuthorizedSchool school, TBody body, Func<WriteScope, Task<Written>> write)
+    {
+        string? key = null;
+        if (HttpMethods.IsPost(http.Request.Method))
+        {
+            (key, var error) = IdempotencyKeys.Read(http.Request);
+            if (error is not null)
+            {
+                return Problems.Validation(IdempotencyKeys.Header, error);
+            }
+        }
+        var client = Caller.ClientId(http.User);
+        var fingerprint = key is null ? [] : IdempotencyKeys.Fingerprint(http.Request, body);
+        try
+        {
+            return await transactions.RunAsync<Results<Written, ValidationProblem, ProblemHttpResult>>(async (connection, transaction, cancellationToken) =>
+            {
+                var scope = new WriteScope(connection, transaction, http, school.Id);
+                if (key is not null)
+                {
+                    var claim = await IdempotencyKeys.ClaimAsync(connection, transaction, school.Id, client, key, fingerprint, cancellationToken);
+                    switch (claim)
+                    {
+                        case IdempotencyKeys.Claim.Replay replay:
+                            return replay.Answer;
+                        case IdempotencyKeys.Claim.Mismatch:
+                            throw new Refused(Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
+                                "The Idempotency-Key was used for another request.",
+                                "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request."));
+                    }
+                }
+                var answer = await write(scope);
+                if (key is not null)
+                {
+                    await IdempotencyKeys.StoreAsync(connection, transaction, school.Id, client, key, answer, cancellationToken);
+                }
+                return answer;
+            }, http.RequestAborted);
+        }
+        catch (Refused refused)
+        {
+            return refused.Answer;
+        }
+    }
+}
