@@ -2,6 +2,7 @@ using StatsApi;
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
+using StatsApi.Courses;
 using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Schools;
@@ -65,6 +66,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapAttendance();
     app.MapSchools();
     app.MapUsers();
+    app.MapCourses();
 
     await app.RunAsync();
     return 0;

@@ -44,6 +44,10 @@ public static class Problems
     public static ProblemHttpResult Conflict(string errorCode, string field, string detail) =>
         WithField(Create(StatusCodes.Status409Conflict, errorCode, "The request conflicts with the stored data.", detail), field, detail);
 
+    /// <summary>422: the request is well formed, but a field names something that cannot serve (a student where a teacher is needed).</summary>
+    public static ProblemHttpResult Unprocessable(string errorCode, string field, string detail) =>
+        WithField(Create(StatusCodes.Status422UnprocessableEntity, errorCode, "The request cannot be applied.", detail), field, detail);
+
     /// <summary>412: If-Match named a version that is no longer current.</summary>
     public static ProblemHttpResult StaleVersion(string what) =>
         Create(StatusCodes.Status412PreconditionFailed, "stale_version", $"The {what} has changed since it was read.",

@@ -1,0 +1,93 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
+namespace StatsApi.Courses;
+
+public sealed record CourseResponse
+{
+    public long CourseId { get; init; }
+
+    public string SchoolId { get; init; } = "";
+
+    public string Code { get; init; } = "";
+
+    public string Name { get; init; } = "";
+
+    /// <summary>The course's teacher, who records its attendance; null while none is assigned.</summary>
+    public long? TeacherId { get; init; }
+
+    public DateTime CreatedAt { get; init; }
+
+    public DateTime UpdatedAt { get; init; }
+
+    [JsonIgnore]
+    public long Version { get; init; }
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record NewCourseRequest
+{
+    [Required, MaxLength(40), Description("Unique within the school, e.g. MA-7A.")]
+    public string? Code { get; init; }
+
+    [Required, MaxLength(200)]
+    public string? Name { get; init; }
+
+    [Description("A teacher of the school.")]
+    public long? TeacherId { get; init; }
+
+    public Dictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, string[]>();
+        CourseFields.CheckText(errors, "code", Code, 40, required: true);
+        CourseFields.CheckText(errors, "name", Name, 200, required: true);
+        return errors;
+    }
+}
+
+/// <summary>The fields to change; a field left out (or null) keeps its value.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record CourseChanges
+{
+    [MaxLength(40)]
+    public string? Code { get; init; }
+
+    [MaxLength(200)]
+    public string? Name { get; init; }
+
+    [Description("A teacher of the school.")]
+    public long? TeacherId { get; init; }
+
+    public Dictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, string[]>();
+        CourseFields.CheckText(errors, "code", Code, 40, required: false);
+        CourseFields.CheckText(errors, "name", Name, 200, required: false);
+        if (Code is null && Name is null && TeacherId is null)
+        {
+            errors["body"] = ["Name at least one field to change: code, name, teacher_id."];
+        }
+        return errors;
+    }
+}
+
+public sealed record EnrolmentResponse(long CourseId, long StudentId, DateOnly EnrolledOn);
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record EnrolmentRequest
+{
+    [Description("The day the student joined the course; today when left out.")]
+    public DateOnly? EnrolledOn { get; init; }
+}
+
+internal static class CourseFields
+{
+    public static void CheckText(Dictionary<string, string[]> errors, string field, string? value, int max, bool required)
+    {
+        if (value is null ? required : string.IsNullOrWhiteSpace(value) || value.Length > max || value.Any(char.IsControl))
+        {
+            errors[field] = [$"{field} is required: 1 to {max} characters, no control characters."];
+        }
+    }
+}

@@ -1,0 +1,174 @@
+using System.ComponentModel;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Paging;
+using StatsApi.Schools;
+using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
+
+namespace StatsApi.Courses;
+
+public sealed class CourseListQuery : PageQuery
+{
+    [FromQuery(Name = "teacher_id"), Description("Only the courses of this teacher.")]
+    public long? TeacherId { get; init; }
+
+    [FromQuery(Name = "q"), Description("Only courses whose code or name contains this text, in any case.")]
+    public string? Q { get; init; }
+}
+
+public static class CourseEndpoints
+{
+    public const string Resource = "courses";
+    private const string Columns = "course_id, school_id, code, name, teacher_id, created_at, updated_at, version";
+
+    public static RouteGroupBuilder MapCourses(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapSchoolResource(Resource, "Courses");
+        group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
+            .WithName("ListCourses").WithSummary("The school's courses")
+            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order.");
+        group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetCourse").WithSummary("One course")
+            .WithDescription("Needs courses:read. The ETag header carries the version for If-Match.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite)
+            .Produces<CourseResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("CreateCourse").WithSummary("Add a course")
+            .WithDescription("Needs courses:write. The code is unique within the school (409 otherwise); teacher_id must be an active teacher of the school. Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{course_id:long}", UpdateAsync).RequireScope(Scopes.CoursesWrite)
+            .Produces<CourseResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("UpdateCourse").WithSummary("Change a course's code, name or teacher")
+            .WithDescription("Needs courses:write. Fields left out keep their value. With If-Match, a stale version is 412.");
+        EnrolmentEndpoints.Map(group);
+        return group;
+    }
+
+    private sealed record CourseKey(long CourseId);
+
+    private static async Task<Results<Ok<Page<CourseResponse>>, ValidationProblem>> ListAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] CourseListQuery query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = query.Check<CourseKey>(errors);
+        if (query.Q is { Length: 0 or > 100 })
+        {
+            errors["q"] = ["q must be 1 to 100 characters."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var rows = (await connection.QueryAsync<CourseResponse>(new CommandDefinition($"""
+            select {Columns} from courses
+            where school_id = @school
+              and (@after::bigint is null or course_id > @after)
+              and (@teacher::bigint is null or teacher_id = @teacher)
+              and (@q::text is null or strpos(lower(code || ' ' || name), lower(@q)) > 0)
+            order by course_id limit @limit
+            """, new { school = school.Id, after = after?.CourseId, teacher = query.TeacherId, q = query.Q, limit = query.Size + 1 },
+            cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(query.ToPage(http.Request, rows, r => new CourseKey(r.CourseId)));
+    }
+
+    private static async Task<Results<Ok<CourseResponse>, ProblemHttpResult>> GetAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "course_id")] long courseId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var course = await FindAsync(connection, null, school.Id, courseId, http.RequestAborted);
+        if (course is null)
+        {
+            return NotFound(courseId);
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(course.Version);
+        return TypedResults.Ok(course);
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewCourseRequest body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            if (body.TeacherId is { } teacher)
+            {
+                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+            }
+            var created = await WriteAsync(scope, $"""
+                insert into courses (school_id, code, name, teacher_id) values (@school, @Code, @Name, @TeacherId)
+                returning {Columns}
+                """, new { school = school.Id, Code = body.Code!.Trim(), Name = body.Name!.Trim(), body.TeacherId });
+            await scope.AuditAsync("create", "course", created.CourseId);
+            return Written.Of(http, StatusCodes.Status201Created, created,
+                SchoolRoutes.PathOf(school.Id, Resource, created.CourseId), Preconditions.ETagOf(created.Version));
+        });
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "course_id")] long courseId, CourseChanges body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var current = await FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation, forUpdate: true)
+                ?? throw SchoolWrites.Refuse(NotFound(courseId));
+            if (Preconditions.IfMatch(http.Request, current.Version) is false)
+            {
+                throw SchoolWrites.Refuse(Problems.StaleVersion("course"));
+            }
+            if (body.TeacherId is { } teacher)
+            {
+                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+            }
+            var updated = await WriteAsync(scope, $"""
+                update courses set code = coalesce(@Code, code), name = coalesce(@Name, name), teacher_id = coalesce(@TeacherId, teacher_id),
+                                   version = version + 1, updated_at = now()
+                where school_id = @school and course_id = @courseId
+                returning {Columns}
+                """, new { school = school.Id, courseId, Code = body.Code?.Trim(), Name = body.Name?.Trim(), body.TeacherId });
+            await scope.AuditAsync("update", "course", courseId);
+            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+        });
+    }
+
+    private static async Task<CourseResponse> WriteAsync(WriteScope scope, string sql, object parameters)
+    {
+        try
+        {
+            return await scope.Connection.QuerySingleAsync<CourseResponse>(new CommandDefinition(sql, parameters, scope.Transaction, cancellationToken: scope.Cancellation));
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw SchoolWrites.Refuse(Problems.Conflict("code_taken", "code", "Another course of the school has this code."));
+        }
+    }
+
+    internal static async Task<CourseResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long courseId,
+        CancellationToken cancellationToken, bool forUpdate = false) =>
+        await connection.QuerySingleOrDefaultAsync<CourseResponse>(new CommandDefinition(
+            $"select {Columns} from courses where school_id = @school and course_id = @courseId {(forUpdate ? "for update" : "")}",
+            new { school, courseId }, transaction, cancellationToken: cancellationToken));
+
+    internal static ProblemHttpResult NotFound(long courseId) => Problems.NotFound("course", $"The school has no course {courseId}.");
+}

@@ -1,0 +1,106 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Paging;
+using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
+
+namespace StatsApi.Courses;
+
+/// <summary>A course's students: /v1/schools/{school_id}/courses/{course_id}/enrolments.</summary>
+public static class EnrolmentEndpoints
+{
+    public static void Map(RouteGroupBuilder courses)
+    {
+        courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("ListEnrolments").WithSummary("A course's students")
+            .WithDescription("Needs courses:read. Student ids and the day each joined, in student id order; names come from the users operations under users:read.");
+        courses.MapPut("/{course_id:long}/enrolments/{student_id:long}", EnrolAsync).RequireScope(Scopes.CoursesWrite)
+            .Produces<EnrolmentResponse>(StatusCodes.Status201Created)
+            .Produces<EnrolmentResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("Enrol").WithSummary("Enrol a student in a course")
+            .WithDescription("Needs courses:write. 201 when the student is newly enrolled, 200 when already enrolled (nothing changes): a retry is safe.");
+        courses.MapDelete("/{course_id:long}/enrolments/{student_id:long}", UnenrolAsync).RequireScope(Scopes.CoursesWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("Unenrol").WithSummary("Remove a student from a course")
+            .WithDescription("Needs courses:write. The student's attendance in the course's lessons stays.");
+    }
+
+    private sealed record StudentKey(long StudentId);
+
+    private const string Columns = "course_id, student_id, enrolled_on";
+
+    private static async Task<Results<Ok<Page<EnrolmentResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "course_id")] long courseId, [AsParameters] PageQuery page)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = page.Check<StudentKey>(errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        if (await CourseEndpoints.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null)
+        {
+            return CourseEndpoints.NotFound(courseId);
+        }
+        var rows = (await connection.QueryAsync<EnrolmentResponse>(new CommandDefinition($"""
+            select {Columns} from enrolments
+            where school_id = @school and course_id = @courseId and (@after::bigint is null or student_id > @after)
+            order by student_id limit @limit
+            """, new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1 }, cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> EnrolAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes,
+        [FromRoute(Name = "course_id")] long courseId, [FromRoute(Name = "student_id")] long studentId, [FromBody] EnrolmentRequest? body)
+    {
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            _ = await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(CourseEndpoints.NotFound(courseId));
+            await People.RequireAsync(scope, studentId, Roles.Student, "student_id");
+            var created = await scope.Connection.QuerySingleOrDefaultAsync<EnrolmentResponse>(new CommandDefinition($"""
+                insert into enrolments (school_id, course_id, student_id, enrolled_on)
+                values (@school, @courseId, @studentId, coalesce(@on, (now() at time zone (select time_zone from schools where school_id = @school))::date))
+                on conflict do nothing
+                returning {Columns}
+                """, new { school = school.Id, courseId, studentId, on = body?.EnrolledOn }, scope.Transaction, cancellationToken: scope.Cancellation));
+            if (created is null)
+            {
+                var existing = await scope.Connection.QuerySingleAsync<EnrolmentResponse>(new CommandDefinition(
+                    $"select {Columns} from enrolments where school_id = @school and course_id = @courseId and student_id = @studentId",
+                    new { school = school.Id, courseId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
+                return Written.Of(http, StatusCodes.Status200OK, existing);
+            }
+            await scope.AuditAsync("create", "enrolment", $"{courseId}:{studentId}");
+            return Written.Of(http, StatusCodes.Status201Created, created);
+        });
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UnenrolAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes,
+        [FromRoute(Name = "course_id")] long courseId, [FromRoute(Name = "student_id")] long studentId)
+    {
+        return await writes.RunAsync(http, school, (courseId, studentId), async scope =>
+        {
+            var removed = await scope.Connection.ExecuteAsync(new CommandDefinition(
+                "delete from enrolments where school_id = @school and course_id = @courseId and student_id = @studentId",
+                new { school = school.Id, courseId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
+            if (removed == 0)
+            {
+                throw SchoolWrites.Refuse(Problems.NotFound("enrolment", $"Student {studentId} is not enrolled in course {courseId} of the school."));
+            }
+            await scope.AuditAsync("delete", "enrolment", $"{courseId}:{studentId}");
+            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+        });
+    }
+}

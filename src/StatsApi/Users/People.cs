@@ -1,0 +1,35 @@
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StatsApi.Http;
+using StatsApi.Writes;
+
+namespace StatsApi.Users;
+
+/// <summary>Checks that an id a request names is a person of the school with the role the operation needs.</summary>
+public static class People
+{
+    /// <summary>Refuses the write (404 for an id not of this school, 422 for another role or a deactivated person) naming the field.</summary>
+    public static async Task RequireAsync(WriteScope scope, long userId, string role, string field)
+    {
+        if (await CheckAsync(scope, userId, role, field) is { } problem)
+        {
+            throw SchoolWrites.Refuse(problem);
+        }
+    }
+
+    private sealed record Person(string Role, bool Active);
+
+    private static async Task<ProblemHttpResult?> CheckAsync(WriteScope scope, long userId, string role, string field)
+    {
+        var found = await scope.Connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition(
+            "select role, active from users where school_id = @School and user_id = @userId for share",
+            new { scope.School, userId }, scope.Transaction, cancellationToken: scope.Cancellation));
+        return found switch
+        {
+            null => Problems.NotFound(role, field, $"The school has no {role} {userId}."),
+            { Role: var r } when r != role => Problems.Unprocessable($"not_a_{role}", field, $"User {userId} is a {r}, not a {role}."),
+            { Active: false } => Problems.Unprocessable("user_deactivated", field, $"User {userId} is deactivated."),
+            _ => null,
+        };
+    }
+}
