@@ -12,7 +12,7 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
     private static string Summary(string query) => $"/stats/v1/attendance/summary?school_id={School}&{query}";
 
     /// <summary>Counts by status straight from the attendance records, for comparison with the rollup.</summary>
-    private async Task<Dictionary<string, long>> CountRecordsAsync(DateOnly from, DateOnly to, long? courseId = null)
+    private async Task<Dictionary<string, long>> CountRecordsAsync(DateOnly from, DateOnly to, long? courseId = null, long? teacherId = null, long? studentId = null)
     {
         await using var connection = await app.DataSource.OpenConnectionAsync();
         await using var command = new NpgsqlCommand("""
@@ -22,12 +22,16 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
             join schools s on s.school_id = a.school_id
             where a.school_id = $1 and (l.starts_at at time zone s.time_zone)::date between $2 and $3
               and ($4::bigint is null or l.course_id = $4)
+              and ($5::bigint is null or l.teacher_id = $5)
+              and ($6::bigint is null or a.student_id = $6)
             group by a.status
             """, connection);
         command.Parameters.Add(new() { Value = School });
         command.Parameters.Add(new() { Value = from });
         command.Parameters.Add(new() { Value = to });
         command.Parameters.Add(new() { Value = (object?)courseId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = (object?)teacherId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = (object?)studentId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
         var counts = new Dictionary<string, long> { ["present"] = 0, ["absent"] = 0, ["late"] = 0, ["excused"] = 0 };
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -258,5 +262,62 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
         var response = await client.GetAsync(Summary("from=2026-09-01&to=2026-09-30&course_id=999999999"));
 
         await response.AssertProblemAsync(HttpStatusCode.NotFound, "course_not_found");
+    }
+
+    [Theory]
+    [InlineData(true, false, false)]
+    [InlineData(false, true, false)]
+    [InlineData(true, true, false)]
+    [InlineData(false, true, true)]
+    [InlineData(true, true, true)]
+    public async Task TeacherAndStudentFiltersMatchACountOverTheRecords(bool byTeacher, bool byStudent, bool byCourse)
+    {
+        var client = await app.CreateClientForSchoolsAsync(School);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var pick = new NpgsqlCommand("""
+            select l.teacher_id, a.student_id, l.course_id from attendance_records a
+            join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+            where a.school_id = $1 order by a.lesson_id, a.student_id limit 1
+            """, connection) { Parameters = { new() { Value = School } } };
+        long teacher, student, course;
+        await using (var reader = await pick.ExecuteReaderAsync())
+        {
+            Assert.True(await reader.ReadAsync());
+            (teacher, student, course) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        }
+        var query = "from=2026-09-01&to=2026-09-30&group_by=day"
+            + (byTeacher ? $"&teacher_id={teacher}" : "") + (byStudent ? $"&student_id={student}" : "") + (byCourse ? $"&course_id={course}" : "");
+
+        var body = await (await client.GetAsync(Summary(query))).JsonAsync();
+
+        var expected = await CountRecordsAsync(new(2026, 9, 1), new(2026, 9, 30), byCourse ? course : null, byTeacher ? teacher : null, byStudent ? student : null);
+        Assert.True(expected.Values.Sum() > 0);
+        AssertCounts(expected, body.GetProperty("totals"));
+        Assert.Equal(expected.Values.Sum(), body.GetProperty("groups").EnumerateArray().Sum(g => g.GetProperty("counts").GetProperty("records").GetInt64()));
+        if (byTeacher)
+        {
+            Assert.Equal(teacher, body.GetProperty("teacher_id").GetInt64());
+        }
+    }
+
+    [Theory]
+    [InlineData("teacher_id")]
+    [InlineData("student_id")]
+    public async Task AFilterNamingAnotherSchoolsPersonAnswersLikeAMissingOne(string field)
+    {
+        var client = await app.CreateClientForSchoolsAsync(School);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand("select min(user_id) from users where school_id = 'ravenscroft-high' and role = $1", connection)
+        {
+            Parameters = { new() { Value = field == "teacher_id" ? "teacher" : "student" } },
+        };
+        var foreign = (long)(await command.ExecuteScalarAsync())!;
+        var what = field == "teacher_id" ? "teacher" : "student";
+
+        var asForeign = await (await client.GetAsync(Summary($"from=2026-09-01&to=2026-09-30&{field}={foreign}"))).AssertProblemAsync(HttpStatusCode.NotFound, $"{what}_not_found");
+        var asMissing = await (await client.GetAsync(Summary($"from=2026-09-01&to=2026-09-30&{field}=99999999"))).AssertProblemAsync(HttpStatusCode.NotFound, $"{what}_not_found");
+
+        Assert.Equal(asMissing.GetProperty("title").GetString(), asForeign.GetProperty("title").GetString());
+        Assert.True(asForeign.GetProperty("errors").TryGetProperty(field, out _));
     }
 }

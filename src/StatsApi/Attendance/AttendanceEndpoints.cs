@@ -18,7 +18,7 @@ public static class AttendanceEndpoints
         group.MapGet("/summary", GetSummaryAsync)
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")
-            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course and grouped by day, ISO week, month or course. Needs the scope attendance:read and a school_id among the token's schools.")
+            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. Needs the scope attendance:read and a school_id among the token's schools.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -31,7 +31,7 @@ public static class AttendanceEndpoints
                     parameter.Schema = parameter.Name switch
                     {
                         "from" or "to" => new OpenApiSchema { Type = JsonSchemaType.String, Format = "date" },
-                        "course_id" => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" },
+                        "course_id" or "teacher_id" or "student_id" => new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1" },
                         "group_by" => new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["day", "week", "month", "course"] },
                         _ => parameter.Schema,
                     };
@@ -48,9 +48,11 @@ public static class AttendanceEndpoints
         [Description("Last day, inclusive, ISO 8601; at most 366 days after from.")] string? to,
         [FromQuery(Name = "course_id"), Description("Only this course of the school.")] string? courseId,
         [FromQuery(Name = "group_by"), Description("Group by day, week (ISO), month or course.")] string? groupBy,
+        [FromQuery(Name = "teacher_id"), Description("Only lessons this teacher taught.")] string? teacherId,
+        [FromQuery(Name = "student_id"), Description("Only this student's marks.")] string? studentId,
         CancellationToken cancellationToken)
     {
-        var (request, errors) = SummaryRequest.Parse(school.Id, from, to, courseId, groupBy);
+        var (request, errors) = SummaryRequest.Parse(school.Id, from, to, courseId, groupBy, teacherId, studentId);
         if (request is null)
         {
             return Problems.Validation(errors);
@@ -59,7 +61,7 @@ public static class AttendanceEndpoints
         {
             SummaryResult.Found found => TypedResults.Ok(found.Summary),
             SummaryResult.SchoolNotFound => Problems.NotFound("school", $"No school has the id '{request.SchoolId}'."),
-            SummaryResult.CourseNotFound => Problems.NotFound("course", $"The school has no course {request.CourseId}."),
+            SummaryResult.FilterNotFound missing => Problems.NotFound(missing.What, missing.Field, $"The school has no {missing.What} {missing.Id}."),
             _ => throw new InvalidOperationException("Unhandled summary result."),
         };
     }

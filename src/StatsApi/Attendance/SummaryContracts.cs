@@ -8,7 +8,14 @@ public sealed record AttendanceSummary(
     long? CourseId,
     string? GroupBy,
     AttendanceCounts Totals,
-    IReadOnlyList<AttendanceGroup>? Groups);
+    IReadOnlyList<AttendanceGroup>? Groups)
+{
+    /// <summary>The teacher filter, when given: lessons this teacher taught.</summary>
+    public long? TeacherId { get; init; }
+
+    /// <summary>The student filter, when given: this student's marks only.</summary>
+    public long? StudentId { get; init; }
+}
 
 /// <summary>
 /// Marks recorded by status. attendance_rate is the share of marks in which the student attended

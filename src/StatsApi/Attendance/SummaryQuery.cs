@@ -8,10 +8,15 @@ public abstract record SummaryResult
 {
     public sealed record Found(AttendanceSummary Summary) : SummaryResult;
     public sealed record SchoolNotFound : SummaryResult;
-    public sealed record CourseNotFound : SummaryResult;
+
+    /// <summary>A filter names an id the school does not have (or not in that role): course_id, teacher_id or student_id.</summary>
+    public sealed record FilterNotFound(string Field, string What, long Id) : SummaryResult;
 }
 
-/// <summary>Reads the summary from the per-day rollup: its cost follows the days asked for, not the rows stored.</summary>
+/// <summary>
+/// Reads the summary from the rollups: its cost follows the days asked for, not the rows stored. A
+/// student's summary reads that student's own marks, which are as few as the student's lessons on those days.
+/// </summary>
 public sealed class SummaryQuery(NpgsqlDataSource dataSource)
 {
     private sealed class Row
@@ -26,6 +31,8 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
         public long Excused { get; init; }
     }
 
+    private sealed record Checks(bool School, bool Course, bool Teacher, bool Student);
+
     public async Task<SummaryResult> RunAsync(SummaryRequest request, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -35,25 +42,44 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
             from = request.From,
             to = request.To,
             course = request.CourseId,
+            teacher = request.TeacherId,
+            student = request.StudentId,
         };
-        var (schoolExists, courseExists) = await connection.QuerySingleAsync<(bool, bool)>("""
-            select exists (select 1 from schools where school_id = @school),
-                   @course::bigint is null or exists (select 1 from courses where school_id = @school and course_id = @course)
-            """, parameters);
-        if (!schoolExists)
+        // One round trip: the checks and the aggregate go as one batch.
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            select exists (select 1 from schools where school_id = @school) as school,
+                   @course::bigint is null or exists (select 1 from courses where school_id = @school and course_id = @course) as course,
+                   @teacher::bigint is null or exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher') as teacher,
+                   @student::bigint is null or exists (select 1 from users where school_id = @school and user_id = @student and role = 'student') as student;
+            {Sql(request)}
+            """, parameters, cancellationToken: cancellationToken));
+        var checks = await results.ReadSingleAsync<Checks>();
+        var rows = (await results.ReadAsync<Row>()).ToList();
+        if (!checks.School)
         {
             return new SummaryResult.SchoolNotFound();
         }
-        if (!courseExists)
+        if (!checks.Course)
         {
-            return new SummaryResult.CourseNotFound();
+            return new SummaryResult.FilterNotFound("course_id", "course", request.CourseId!.Value);
+        }
+        if (!checks.Teacher)
+        {
+            return new SummaryResult.FilterNotFound("teacher_id", "teacher", request.TeacherId!.Value);
+        }
+        if (!checks.Student)
+        {
+            return new SummaryResult.FilterNotFound("student_id", "student", request.StudentId!.Value);
         }
 
-        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(Sql(request), parameters, cancellationToken: cancellationToken))).ToList();
         var totals = AttendanceCounts.From(rows.Sum(r => r.Present), rows.Sum(r => r.Absent), rows.Sum(r => r.Late), rows.Sum(r => r.Excused));
         var groups = request.GroupBy == SummaryGrouping.None ? null : rows.Select(r => ToGroup(request, r)).ToList();
         var groupBy = request.GroupBy == SummaryGrouping.None ? null : request.GroupBy.ToString().ToLowerInvariant();
-        return new SummaryResult.Found(new AttendanceSummary(request.SchoolId, request.From, request.To, request.CourseId, groupBy, totals, groups));
+        return new SummaryResult.Found(new AttendanceSummary(request.SchoolId, request.From, request.To, request.CourseId, groupBy, totals, groups)
+        {
+            TeacherId = request.TeacherId,
+            StudentId = request.StudentId,
+        });
     }
 
     // Deletes and moved lessons leave rollup rows at zero; a group appears only where marks are recorded.
@@ -61,8 +87,6 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
 
     private static string Sql(SummaryRequest request)
     {
-        // Without a course in the question, the per-school rollup has one row a day instead of one a day and course.
-        var byCourse = request.CourseId is not null || request.GroupBy == SummaryGrouping.Course;
         var (select, groupBy, join) = request.GroupBy switch
         {
             SummaryGrouping.Day => ("d.day::timestamp as bucket", $"group by 1 {Recorded} order by 1", ""),
@@ -77,11 +101,39 @@ public sealed class SummaryQuery(NpgsqlDataSource dataSource)
             select {select},
                    coalesce(sum(d.present), 0)::bigint as present, coalesce(sum(d.absent), 0)::bigint as absent,
                    coalesce(sum(d.late), 0)::bigint as late, coalesce(sum(d.excused), 0)::bigint as excused
-            from {(byCourse ? "attendance_daily" : "attendance_school_daily")} d {join}
-            where d.school_id = @school and d.day between @from and @to
-            {(byCourse ? "and (@course::bigint is null or d.course_id = @course)" : "")}
+            from {Source(request)} d {join}
             {groupBy}
             """;
+    }
+
+    // The smallest rollup that answers the question, each filtered to the school, the days and the filters given.
+    private static string Source(SummaryRequest request)
+    {
+        const string Days = "school_id = @school and day between @from and @to";
+        if (request.StudentId is not null)
+        {
+            return """
+                (select a.school_id, (l.starts_at at time zone s.time_zone)::date as day, l.course_id,
+                        (a.status = 'present')::int as present, (a.status = 'absent')::int as absent,
+                        (a.status = 'late')::int as late, (a.status = 'excused')::int as excused
+                 from attendance_records a
+                 join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+                 join schools s on s.school_id = a.school_id
+                 where a.school_id = @school and a.student_id = @student
+                   and (l.starts_at at time zone s.time_zone)::date between @from and @to
+                   and (@course::bigint is null or l.course_id = @course)
+                   and (@teacher::bigint is null or l.teacher_id = @teacher))
+                """;
+        }
+        if (request.TeacherId is not null)
+        {
+            return $"(select * from attendance_teacher_daily where {Days} and teacher_id = @teacher and (@course::bigint is null or course_id = @course))";
+        }
+        if (request.CourseId is not null || request.GroupBy == SummaryGrouping.Course)
+        {
+            return $"(select * from attendance_daily where {Days} and (@course::bigint is null or course_id = @course))";
+        }
+        return $"(select * from attendance_school_daily where {Days})";
     }
 
     private static AttendanceGroup ToGroup(SummaryRequest request, Row row)

@@ -8,10 +8,14 @@ public enum SummaryGrouping { None, Day, Week, Month, Course }
 /// <summary>The summary's query string, checked field by field.</summary>
 public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To, long? CourseId, SummaryGrouping GroupBy)
 {
+    public long? TeacherId { get; init; }
+
+    public long? StudentId { get; init; }
+
     public const int MaxDays = 366;
 
     public static (SummaryRequest? Request, Dictionary<string, string[]> Errors) Parse(
-        string schoolId, string? from, string? to, string? courseId, string? groupBy)
+        string schoolId, string? from, string? to, string? courseId, string? groupBy, string? teacherId = null, string? studentId = null)
     {
         var errors = new Dictionary<string, string[]>();
         // Approved by the token, yet a token from an external provider may name a school in another format.
@@ -32,18 +36,9 @@ public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To,
                 errors["to"] = [$"The range from..to spans at most {MaxDays} days; ask for several ranges instead."];
             }
         }
-        long? course = null;
-        if (courseId is not null)
-        {
-            if (long.TryParse(courseId, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
-            {
-                course = parsed;
-            }
-            else
-            {
-                errors["course_id"] = ["course_id must be a positive whole number."];
-            }
-        }
+        var course = ParseId("course_id", courseId, errors);
+        var teacher = ParseId("teacher_id", teacherId, errors);
+        var student = ParseId("student_id", studentId, errors);
         var grouping = SummaryGrouping.None;
         if (groupBy is not null && !TryParseGrouping(groupBy, out grouping))
         {
@@ -51,7 +46,21 @@ public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To,
         }
         return errors.Count > 0
             ? (null, errors)
-            : (new SummaryRequest(schoolId, fromDate!.Value, toDate!.Value, course, grouping), errors);
+            : (new SummaryRequest(schoolId, fromDate!.Value, toDate!.Value, course, grouping) { TeacherId = teacher, StudentId = student }, errors);
+    }
+
+    private static long? ParseId(string field, string? value, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0)
+        {
+            return parsed;
+        }
+        errors[field] = [$"{field} must be a positive whole number."];
+        return null;
     }
 
     private static DateOnly? ParseDate(string field, string? value, Dictionary<string, string[]> errors)
