@@ -5,6 +5,7 @@ using StatsApi.Auth;
 using StatsApi.Courses;
 using StatsApi.Data;
 using StatsApi.Http;
+using StatsApi.Lessons;
 using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
@@ -67,6 +68,8 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapSchools();
     app.MapUsers();
     app.MapCourses();
+    app.MapLessons();
+    app.MapMarks();
 
     await app.RunAsync();
     return 0;

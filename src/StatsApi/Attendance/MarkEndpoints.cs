@@ -1,0 +1,274 @@
+using System.ComponentModel;
+using System.Globalization;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Lessons;
+using StatsApi.Paging;
+using StatsApi.Schools;
+using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
+
+namespace StatsApi.Attendance;
+
+public sealed class StudentMarksQuery : PageQuery
+{
+    [FromQuery(Name = "from"), Description("First day (ISO 8601, in the school's time zone).")]
+    public DateOnly? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("Last day, inclusive.")]
+    public DateOnly? To { get; init; }
+}
+
+/// <summary>Attendance marks: a lesson's register, one student's mark, and a student's marks over a range of days.</summary>
+public static class MarkEndpoints
+{
+    private const string Columns = "lesson_id, student_id, status, recorded_by, recorded_at, version";
+
+    public static IEndpointRouteBuilder MapMarks(this IEndpointRouteBuilder routes)
+    {
+        var register = routes.MapSchoolResource("lessons/{lesson_id:long}/attendance", "Attendance");
+        register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("ListLessonAttendance").WithSummary("A lesson's marks")
+            .WithDescription("Needs attendance:read. One mark per student, in student id order.");
+        register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite)
+            .Produces<RecordAttendanceResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("RecordAttendance").WithSummary("Record a lesson's register")
+            .WithDescription("Needs attendance:write. Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
+        register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetMark").WithSummary("One student's mark in a lesson")
+            .WithDescription("Needs attendance:read. The ETag header carries the version for If-Match.");
+        register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite)
+            .Produces<MarkResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithName("CorrectMark").WithSummary("Correct one mark")
+            .WithDescription("Needs attendance:write. With If-Match, a stale version is 412.");
+        register.MapDelete("/{student_id:long}", DeleteAsync).RequireScope(Scopes.AttendanceWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithName("DeleteMark").WithSummary("Delete one mark")
+            .WithDescription("Needs attendance:write. With If-Match, a stale version is 412.");
+
+        var student = routes.MapSchoolResource("students/{student_id:long}/attendance", "Attendance");
+        student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("ListStudentAttendance").WithSummary("A student's marks over a range of days")
+            .WithDescription("Needs attendance:read. In order of the lessons' start; each read is audited.");
+        return routes;
+    }
+
+    private sealed record StudentKey(long StudentId);
+
+    private sealed record LessonKey(DateTimeOffset StartsAt, long LessonId);
+
+    private static async Task<Results<Ok<Page<MarkResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId, [AsParameters] PageQuery page)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = page.Check<StudentKey>(errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        if (await LessonEndpoints.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is null)
+        {
+            return LessonEndpoints.NotFound(lessonId);
+        }
+        var rows = (await connection.QueryAsync<MarkResponse>(new CommandDefinition($"""
+            select {Columns} from attendance_records
+            where school_id = @school and lesson_id = @lessonId and (@after::bigint is null or student_id > @after)
+            order by student_id limit @limit
+            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1 }, cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
+    }
+
+    private sealed record Candidate(long StudentId, string? Role, bool Active, bool Enrolled);
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RecordAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, RecordAttendanceRequest body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var marks = body.Marks!.Select(m => m!).ToList();
+        var students = marks.Select(m => m.StudentId!.Value).ToArray();
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(LessonEndpoints.NotFound(lessonId));
+            var candidates = (await scope.Connection.QueryAsync<Candidate>(new CommandDefinition("""
+                select s.id as student_id, u.role, coalesce(u.active, false) as active, e.student_id is not null as enrolled
+                from unnest(@students) with ordinality s (id, position)
+                left join users u on u.school_id = @school and u.user_id = s.id
+                left join enrolments e on e.school_id = @school and e.course_id = @course and e.student_id = s.id
+                order by s.position
+                """, new { school = school.Id, students, course = lesson.CourseId }, scope.Transaction, cancellationToken: scope.Cancellation))).ToList();
+            RefuseUnfit(candidates);
+
+            var results = (await scope.Connection.QueryAsync<bool>(new CommandDefinition("""
+                insert into attendance_records as a (school_id, lesson_id, student_id, status, recorded_by, recorded_at)
+                select @school, @lessonId, m.student_id, m.status, @by, now()
+                from unnest(@students, @statuses) m (student_id, status)
+                order by m.student_id
+                on conflict (school_id, lesson_id, student_id) do update
+                    set status = excluded.status, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, version = a.version + 1
+                    where a.status is distinct from excluded.status
+                returning xmax = 0
+                """,
+                new { school = school.Id, lessonId, students, statuses = marks.Select(m => m.Status!).ToArray(), by = Caller.PersonId(http.User) },
+                scope.Transaction, cancellationToken: scope.Cancellation))).ToList();
+            await scope.AuditAsync("record_attendance", "lesson", lessonId);
+            var created = results.Count(inserted => inserted);
+            var answer = new RecordAttendanceResponse(lessonId, created, results.Count - created, marks.Count - results.Count);
+            return Written.Of(http, StatusCodes.Status200OK, answer);
+        });
+    }
+
+    // Ids not of this school answer as missing ones (404); people who cannot be marked in this lesson are named (422).
+    private static void RefuseUnfit(List<Candidate> candidates)
+    {
+        var missing = candidates.Select((c, i) => (c, i)).Where(x => x.c.Role is null).ToList();
+        if (missing.Count > 0)
+        {
+            var problem = Problems.NotFound("student", $"marks[{missing[0].i}].student_id", $"The school has no student {missing[0].c.StudentId}.");
+            problem.ProblemDetails.Extensions["errors"] = missing.ToDictionary(
+                x => $"marks[{x.i}].student_id", x => new[] { $"The school has no student {x.c.StudentId}." });
+            throw SchoolWrites.Refuse(problem);
+        }
+        var unfit = candidates.Select((c, i) => (c, i)).Where(x => x.c.Role != Roles.Student || !x.c.Active || !x.c.Enrolled).ToList();
+        if (unfit.Count > 0)
+        {
+            var reasons = unfit.ToDictionary(x => $"marks[{x.i}].student_id", x => new[]
+            {
+                x.c.Role != Roles.Student ? $"User {x.c.StudentId} is a {x.c.Role}, not a student."
+                : !x.c.Active ? $"Student {x.c.StudentId} is deactivated."
+                : $"Student {x.c.StudentId} is not enrolled in the lesson's course.",
+            });
+            var first = reasons.First();
+            var problem = Problems.Unprocessable("student_not_in_lesson", first.Key, first.Value[0]);
+            problem.ProblemDetails.Extensions["errors"] = reasons;
+            throw SchoolWrites.Refuse(problem);
+        }
+    }
+
+    private static async Task<Results<Ok<MarkResponse>, ProblemHttpResult>> GetAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource,
+        [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var mark = await FindAsync(connection, null, school.Id, lessonId, studentId, http.RequestAborted);
+        if (mark is null)
+        {
+            return MarkNotFound(lessonId, studentId);
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(mark.Version);
+        return TypedResults.Ok(mark);
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CorrectAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes,
+        [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId, MarkChange body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var current = await LockMarkAsync(scope, lessonId, studentId);
+            var updated = await scope.Connection.QuerySingleAsync<MarkResponse>(new CommandDefinition($"""
+                update attendance_records set status = @Status, recorded_by = @by, recorded_at = now(), version = version + 1
+                where school_id = @school and lesson_id = @lessonId and student_id = @studentId
+                returning {Columns}
+                """, new { school = school.Id, lessonId, studentId, body.Status, by = Caller.PersonId(http.User) },
+                scope.Transaction, cancellationToken: scope.Cancellation));
+            await scope.AuditAsync("correct_mark", "lesson", FormattableString.Invariant($"{lessonId}:{current.StudentId}"));
+            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+        });
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes,
+        [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId)
+    {
+        return await writes.RunAsync(http, school, (lessonId, studentId), async scope =>
+        {
+            await LockMarkAsync(scope, lessonId, studentId);
+            await scope.Connection.ExecuteAsync(new CommandDefinition(
+                "delete from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId",
+                new { school = school.Id, lessonId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
+            await scope.AuditAsync("delete_mark", "lesson", FormattableString.Invariant($"{lessonId}:{studentId}"));
+            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+        });
+    }
+
+    private static async Task<MarkResponse> LockMarkAsync(WriteScope scope, long lessonId, long studentId)
+    {
+        var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true)
+            ?? throw SchoolWrites.Refuse(MarkNotFound(lessonId, studentId));
+        return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
+            ? throw SchoolWrites.Refuse(Problems.StaleVersion("mark"))
+            : current;
+    }
+
+    private static async Task<Results<Ok<Page<StudentMarkResponse>>, ValidationProblem, ProblemHttpResult>> ListStudentAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "student_id")] long studentId, [AsParameters] StudentMarksQuery query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = query.Check<LessonKey>(errors);
+        if (query.From is { } from && query.To is { } to && from > to)
+        {
+            errors["from"] = ["from must not be after to."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var isStudent = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student')",
+            new { school = school.Id, studentId }, cancellationToken: http.RequestAborted));
+        if (!isStudent)
+        {
+            return Problems.NotFound("student", $"The school has no student {studentId}.");
+        }
+        var rows = (await connection.QueryAsync<StudentMarkResponse>(new CommandDefinition("""
+            select a.lesson_id, l.course_id, l.teacher_id, l.starts_at, a.status, a.recorded_at
+            from attendance_records a
+            join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+            join schools s on s.school_id = a.school_id
+            where a.school_id = @school and a.student_id = @studentId
+              and (@from::date is null or l.starts_at >= (@from::date::timestamp at time zone s.time_zone))
+              and (@to::date is null or l.starts_at < ((@to::date + 1)::timestamp at time zone s.time_zone))
+              and (@afterStart::timestamptz is null or (l.starts_at, l.lesson_id) > (@afterStart, @afterId))
+            order by l.starts_at, l.lesson_id limit @limit
+            """,
+            new { school = school.Id, studentId, from = query.From, to = query.To, afterStart = after?.StartsAt.ToUniversalTime(), afterId = after?.LessonId, limit = query.Size + 1 },
+            cancellationToken: http.RequestAborted))).ToList();
+        await Audit.RecordAsync(connection, null, http, school.Id, "read_attendance", "student", studentId.ToString(CultureInfo.InvariantCulture));
+        return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
+    }
+
+    private static async Task<MarkResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long lessonId, long studentId,
+        CancellationToken cancellationToken, bool forUpdate = false) =>
+        await connection.QuerySingleOrDefaultAsync<MarkResponse>(new CommandDefinition(
+            $"select {Columns} from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId {(forUpdate ? "for update" : "")}",
+            new { school, lessonId, studentId }, transaction, cancellationToken: cancellationToken));
+
+    private static ProblemHttpResult MarkNotFound(long lessonId, long studentId) =>
+        Problems.NotFound("mark", $"Lesson {lessonId} of the school has no mark for student {studentId}.");
+}

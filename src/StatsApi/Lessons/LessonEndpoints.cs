@@ -1,0 +1,253 @@
+using System.ComponentModel;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Courses;
+using StatsApi.Http;
+using StatsApi.Paging;
+using StatsApi.Schools;
+using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
+
+namespace StatsApi.Lessons;
+
+public sealed class LessonListQuery : PageQuery
+{
+    [FromQuery(Name = "course_id"), Description("Only this course's lessons.")]
+    public long? CourseId { get; init; }
+
+    [FromQuery(Name = "teacher_id"), Description("Only lessons this teacher teaches.")]
+    public long? TeacherId { get; init; }
+
+    [FromQuery(Name = "from"), Description("Only lessons starting on or after this day (ISO 8601, in the school's time zone).")]
+    public DateOnly? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("Only lessons starting on or before this day (ISO 8601, in the school's time zone).")]
+    public DateOnly? To { get; init; }
+}
+
+public static class LessonEndpoints
+{
+    public const string Resource = "lessons";
+
+    private const string Columns = """
+        l.lesson_id, l.school_id, l.course_id, l.teacher_id, l.starts_at, l.ends_at, l.room, l.created_at, l.updated_at, l.version,
+        (select count(*) from attendance_records a where a.school_id = l.school_id and a.lesson_id = l.lesson_id) as marks
+        """;
+
+    public static RouteGroupBuilder MapLessons(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapSchoolResource(Resource, "Lessons");
+        group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead)
+            .WithName("ListLessons").WithSummary("The school's lessons")
+            .WithDescription("Needs lessons:read. Filters by course, teacher and a range of days; in order of start.");
+        group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetLesson").WithSummary("One lesson")
+            .WithDescription("Needs lessons:read. The ETag header carries the version for If-Match.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite)
+            .Produces<LessonResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("CreateLesson").WithSummary("Schedule a lesson")
+            .WithDescription("Needs lessons:write. The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{lesson_id:long}", UpdateAsync).RequireScope(Scopes.LessonsWrite)
+            .Produces<LessonResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithName("UpdateLesson").WithSummary("Reschedule or change a lesson")
+            .WithDescription("Needs lessons:write. A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
+        group.MapDelete("/{lesson_id:long}", DeleteAsync).RequireScope(Scopes.LessonsWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithName("DeleteLesson").WithSummary("Delete a lesson")
+            .WithDescription("Needs lessons:write. A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
+        return group;
+    }
+
+    private sealed record LessonKey(DateTimeOffset StartsAt, long LessonId);
+
+    private static async Task<Results<Ok<Page<LessonResponse>>, ValidationProblem>> ListAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] LessonListQuery query)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var after = query.Check<LessonKey>(errors);
+        if (query.From is { } from && query.To is { } to && from > to)
+        {
+            errors["from"] = ["from must not be after to."];
+        }
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var rows = (await connection.QueryAsync<LessonResponse>(new CommandDefinition($"""
+            select {Columns}
+            from lessons l join schools s on s.school_id = l.school_id
+            where l.school_id = @school
+              and (@course::bigint is null or l.course_id = @course)
+              and (@teacher::bigint is null or l.teacher_id = @teacher)
+              and (@from::date is null or l.starts_at >= (@from::date::timestamp at time zone s.time_zone))
+              and (@to::date is null or l.starts_at < ((@to::date + 1)::timestamp at time zone s.time_zone))
+              and (@afterStart::timestamptz is null or (l.starts_at, l.lesson_id) > (@afterStart, @afterId))
+            order by l.starts_at, l.lesson_id limit @limit
+            """,
+            new
+            {
+                school = school.Id,
+                course = query.CourseId,
+                teacher = query.TeacherId,
+                from = query.From,
+                to = query.To,
+                afterStart = after?.StartsAt.ToUniversalTime(),
+                afterId = after?.LessonId,
+                limit = query.Size + 1,
+            },
+            cancellationToken: http.RequestAborted))).ToList();
+        return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
+    }
+
+    private static async Task<Results<Ok<LessonResponse>, ProblemHttpResult>> GetAsync(
+        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        var lesson = await FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);
+        if (lesson is null)
+        {
+            return NotFound(lessonId);
+        }
+        http.Response.Headers.ETag = Preconditions.ETagOf(lesson.Version);
+        return TypedResults.Ok(lesson);
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewLessonRequest body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var course = await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}."));
+            var teacher = body.TeacherId ?? course.TeacherId
+                ?? throw SchoolWrites.Refuse(Problems.Unprocessable("teacher_required", "teacher_id", "The course has no teacher: name the lesson's teacher_id."));
+            await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+            var id = await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+                insert into lessons (school_id, course_id, teacher_id, starts_at, ends_at, room)
+                values (@school, @course, @teacher, @StartsAt, @EndsAt, @Room)
+                returning lesson_id
+                """, new { school = school.Id, course = course.CourseId, teacher, StartsAt = body.StartsAt!.Value.ToUniversalTime(), EndsAt = body.EndsAt!.Value.ToUniversalTime(), Room = body.Room?.Trim() },
+                scope.Transaction, cancellationToken: scope.Cancellation));
+            var created = (await FindAsync(scope.Connection, scope.Transaction, school.Id, id, scope.Cancellation))!;
+            await scope.AuditAsync("create", "lesson", id);
+            return Written.Of(http, StatusCodes.Status201Created, created, SchoolRoutes.PathOf(school.Id, Resource, id), Preconditions.ETagOf(created.Version));
+        });
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, LessonChanges body)
+    {
+        var errors = body.Validate();
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, school, body, async scope =>
+        {
+            var current = await LockAsync(scope, lessonId);
+            // The change applied to what is stored must still be a lesson: checked here so the answer names the field.
+            var timeErrors = new Dictionary<string, string[]>();
+            LessonFields.CheckTimes(timeErrors, body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt, required: true);
+            if (timeErrors.Count > 0)
+            {
+                throw SchoolWrites.Refuse(Problems.Validation(timeErrors));
+            }
+            if (body.CourseId is { } course && await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
+            {
+                throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+            }
+            if (body.TeacherId is { } teacher)
+            {
+                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+            }
+            await scope.Connection.ExecuteAsync(new CommandDefinition("""
+                update lessons set course_id = coalesce(@CourseId, course_id), teacher_id = coalesce(@TeacherId, teacher_id),
+                                   starts_at = coalesce(@StartsAt, starts_at), ends_at = coalesce(@EndsAt, ends_at), room = coalesce(@Room, room),
+                                   version = version + 1, updated_at = now()
+                where school_id = @school and lesson_id = @lessonId
+                """, new
+            {
+                school = school.Id,
+                lessonId,
+                body.CourseId,
+                body.TeacherId,
+                StartsAt = body.StartsAt?.ToUniversalTime(),
+                EndsAt = body.EndsAt?.ToUniversalTime(),
+                Room = body.Room?.Trim(),
+            },
+                scope.Transaction, cancellationToken: scope.Cancellation));
+            var updated = (await FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation))!;
+            await scope.AuditAsync("update", "lesson", lessonId);
+            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+        });
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId,
+        [FromQuery(Name = "cascade"), Description("true deletes the lesson's attendance marks with it.")] bool? cascade)
+    {
+        return await writes.RunAsync(http, school, lessonId, async scope =>
+        {
+            var current = await LockAsync(scope, lessonId);
+            if (current.Marks > 0 && cascade != true)
+            {
+                var problem = Problems.Conflict("lesson_has_attendance", "cascade",
+                    $"The lesson has {current.Marks} attendance marks; delete with cascade=true and If-Match to delete them with it.");
+                problem.ProblemDetails.Extensions["marks"] = current.Marks;
+                throw SchoolWrites.Refuse(problem);
+            }
+            if (current.Marks > 0 && http.Request.Headers.IfMatch.Count == 0)
+            {
+                throw SchoolWrites.Refuse(Problems.Create(StatusCodes.Status428PreconditionRequired, "precondition_required",
+                    "If-Match is required.", $"The lesson has {current.Marks} attendance marks: send If-Match with its ETag to delete them with it."));
+            }
+            // Marks first, so the rollups' triggers subtract them while their lesson still says which day they were on.
+            await scope.Connection.ExecuteAsync(new CommandDefinition("""
+                delete from attendance_records where school_id = @school and lesson_id = @lessonId;
+                delete from lessons where school_id = @school and lesson_id = @lessonId;
+                """, new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
+            await scope.AuditAsync(current.Marks > 0 ? "delete_with_attendance" : "delete", "lesson", lessonId);
+            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+        });
+    }
+
+    /// <summary>The lesson, locked for this write, after its If-Match precondition (404 or 412).</summary>
+    internal static async Task<LessonResponse> LockAsync(WriteScope scope, long lessonId)
+    {
+        await scope.Connection.ExecuteAsync(new CommandDefinition(
+            "select 1 from lessons where school_id = @School and lesson_id = @lessonId for update",
+            new { scope.School, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
+        var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation)
+            ?? throw SchoolWrites.Refuse(NotFound(lessonId));
+        return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
+            ? throw SchoolWrites.Refuse(Problems.StaleVersion("lesson"))
+            : current;
+    }
+
+    internal static async Task<LessonResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long lessonId,
+        CancellationToken cancellationToken) =>
+        await connection.QuerySingleOrDefaultAsync<LessonResponse>(new CommandDefinition(
+            $"select {Columns} from lessons l where l.school_id = @school and l.lesson_id = @lessonId",
+            new { school, lessonId }, transaction, cancellationToken: cancellationToken));
+
+    internal static ProblemHttpResult NotFound(long lessonId) => Problems.NotFound("lesson", $"The school has no lesson {lessonId}.");
+}
