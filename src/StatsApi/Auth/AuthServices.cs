@@ -23,7 +23,8 @@ public static class AuthServices
 
     /// <summary>Every endpoint of the group needs a valid token with this scope.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
+        builder.WithMetadata(new ScopeRequirement(scope))
+            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
 
     /// <summary>
     /// Every endpoint of the group touches exactly one school, named as school_id in <paramref name="source"/>,

@@ -15,6 +15,7 @@ public static class ApiDocs
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
             options.AddDocumentTransformer(DescribeAsync);
+            options.AddSchemaTransformer(Docs.Examples.ApplyAsync);
             options.AddSchemaTransformer((schema, context, _) =>
             {
                 // The fields every StatsApi error adds to RFC 9457's, so clients can rely on them.
@@ -33,15 +34,16 @@ public static class ApiDocs
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
-                var secured = context.Description.ActionDescriptor.EndpointMetadata
-                    .OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any();
-                if (secured)
+                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+                if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any())
                 {
-                    operation.Security = [new OpenApiSecurityRequirement
-                    {
-                        [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [],
-                        [new OpenApiSecuritySchemeReference("oauth2", context.Document)] = [],
-                    }];
+                    // Either scheme will do; the client-credentials one lists the scopes the operation needs.
+                    var scopes = metadata.OfType<Auth.ScopeRequirement>().Select(r => r.Scope).Distinct().ToList();
+                    operation.Security =
+                    [
+                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] },
+                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("oauth2", context.Document)] = scopes },
+                    ];
                 }
                 return Task.CompletedTask;
             });
