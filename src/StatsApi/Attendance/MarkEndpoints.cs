@@ -196,7 +196,7 @@ public static class MarkEndpoints
                 returning {Columns}
                 """, new { school = school.Id, lessonId, studentId, body.Status, by = Caller.PersonId(http.User) },
                 scope.Transaction, cancellationToken: scope.Cancellation));
-            await scope.AuditAsync("correct_mark", "lesson", FormattableString.Invariant($"{lessonId}:{current.StudentId}"));
+            await scope.AuditAsync("update", "mark", FormattableString.Invariant($"{lessonId}:{current.StudentId}"));
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
@@ -211,7 +211,7 @@ public static class MarkEndpoints
             await scope.Connection.ExecuteAsync(new CommandDefinition(
                 "delete from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId",
                 new { school = school.Id, lessonId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
-            await scope.AuditAsync("delete_mark", "lesson", FormattableString.Invariant($"{lessonId}:{studentId}"));
+            await scope.AuditAsync("delete", "mark", FormattableString.Invariant($"{lessonId}:{studentId}"));
             return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
         });
     }
