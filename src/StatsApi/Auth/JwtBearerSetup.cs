@@ -10,7 +10,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
-public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys)
+public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(string? name, JwtBearerOptions options) => Configure(options);
@@ -19,7 +19,7 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     {
         var auth = authOptions.Value;
         options.MapInboundClaims = false;
-        options.IncludeErrorDetails = true;
+        options.IncludeErrorDetails = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = auth.Issuer,
@@ -82,7 +82,7 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     {
         if (context.SecurityToken is not JsonWebToken jwt)
         {
-            context.Fail("The token is not a JWS.");
+            context.Fail(new TokenClaimShapeException("The token is not a JWS."));
             return Task.CompletedTask;
         }
         using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
@@ -90,21 +90,21 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         if (root.TryGetProperty("schools", out var schools) &&
             (schools.ValueKind != JsonValueKind.Array || schools.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String)))
         {
-            context.Fail("The schools claim must be an array of strings.");
+            context.Fail(new TokenClaimShapeException("The schools claim must be an array of strings."));
         }
         else if (root.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.String)
         {
-            context.Fail("The scope claim must be a space-delimited string.");
+            context.Fail(new TokenClaimShapeException("The scope claim must be a space-delimited string."));
         }
         else if (root.TryGetProperty("scp", out var scp) && scp.ValueKind != JsonValueKind.String &&
             (scp.ValueKind != JsonValueKind.Array || scp.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String)))
         {
-            context.Fail("The scp claim must be a string or an array of strings.");
+            context.Fail(new TokenClaimShapeException("The scp claim must be a string or an array of strings."));
         }
         else if (!HasString(root, "client_id") && !HasString(root, "azp"))
         {
             // Rate limits and audit name the client: client_id (RFC 9068), or azp from providers that use it.
-            context.Fail("The client_id claim is required.");
+            context.Fail(new TokenClaimShapeException("The client_id claim is required."));
         }
         return Task.CompletedTask;
     }
@@ -112,27 +112,28 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     private static bool HasString(JsonElement payload, string claim) =>
         payload.TryGetProperty(claim, out var value) && value.ValueKind == JsonValueKind.String;
 
-    private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    private async Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
         var response = context.Response;
-        var hasToken = context.AuthenticateFailure is not null;
-        var expired = context.AuthenticateFailure is SecurityTokenExpiredException;
-        var detail = hasToken
-            ? expired ? "The access token has expired; request a new one." : "The access token is invalid."
-            : "This operation needs an access token: send 'Authorization: Bearer <token>'.";
+        var failure = context.AuthenticateFailure is { } error ? TokenFailure.From(error) : null;
+        if (failure is not null)
+        {
+            // IdentityModel's message names the check that failed; it hides token contents unless ShowPII is on, which it never is here.
+            logger.LogInformation("Access token refused ({FailureKind}): {Reason}", failure.Kind, context.AuthenticateFailure!.Message);
+        }
+        var detail = failure?.Description ?? "This operation needs an access token: send 'Authorization: Bearer <token>'.";
 
         // RFC 6750 section 3: no error code when the request carried no token at all.
-        response.Headers.WWWAuthenticate = hasToken
+        response.Headers.WWWAuthenticate = failure is not null
             ? $"Bearer realm=\"statsapi\", error=\"invalid_token\", error_description=\"{detail}\""
             : "Bearer realm=\"statsapi\"";
         response.StatusCode = StatusCodes.Status401Unauthorized;
         var problem = Problems.Create(
             StatusCodes.Status401Unauthorized,
-            expired ? "token_expired" : hasToken ? "invalid_token" : "missing_token",
+            failure?.ErrorCode ?? "missing_token",
             "Authentication is required.",
-            detail,
-            developerMessage: context.AuthenticateFailure?.Message ?? detail);
+            detail);
         await problem.ExecuteAsync(context.HttpContext);
     }
 }
