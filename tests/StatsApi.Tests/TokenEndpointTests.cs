@@ -157,6 +157,48 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
     }
 
     [Fact]
+    public async Task ARepeatedParameterIsInvalidRequestNamingItInJsonAsInAForm()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"], [Scopes.AttendanceRead, Scopes.SchoolsRead]);
+
+        var json = await PostBasicAsync("/oauth/token", credentials, new StringContent(
+            """{"grant_type":"client_credentials","scope":"attendance:read","scope":"schools:read"}""", System.Text.Encoding.UTF8, "application/json"));
+        var form = await PostBasicAsync("/oauth/token", credentials,
+            Form(("grant_type", "client_credentials"), ("scope", "attendance:read"), ("scope", "schools:read")));
+
+        foreach (var response in new[] { json, form })
+        {
+            var error = await response.AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_request");
+            Assert.Contains("'scope'", error.GetProperty("error_description").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ABodyOverKestrelsLimitIs413WithAnOAuthErrorWhetherItsLengthIsDeclaredOrNot()
+    {
+        await using var kestrel = app.CreateRestarted();
+        kestrel.UseKestrel(0);
+        var client = kestrel.CreateClient();
+        var padding = new string('x', 2 * 1024 * 1024);
+
+        var form = await client.PostAsync("/oauth/token", new StringContent(
+            $"grant_type=client_credentials&padding={padding}", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
+        var json = await client.PostAsync("/oauth/token", new StringContent(
+            $$"""{"grant_type":"client_credentials","padding":"{{padding}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        // Chunked: no Content-Length for Kestrel to refuse up front, so the limit trips while the body is read.
+        var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes($"grant_type=client_credentials&padding={padding}")));
+        chunked.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = chunked };
+        streamed.Headers.TransferEncodingChunked = true;
+        var unknownLength = await client.SendAsync(streamed);
+
+        foreach (var response in new[] { form, json, unknownLength })
+        {
+            await response.AssertOAuthErrorAsync(HttpStatusCode.RequestEntityTooLarge, "invalid_request");
+        }
+    }
+
+    [Fact]
     public async Task AScopeTheClientWasNotGrantedIsInvalidScope()
     {
         var credentials = await app.CreateClientAsync(["oakwood-primary"]);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using StatsApi.Tests.Infrastructure;
@@ -26,14 +27,25 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         return await client.SendAsync(request);
     }
 
-    private async Task AssertRejectedAsync(string token)
+    /// <summary>A 401 whose body and challenge name the kind of failure in the service's own words.</summary>
+    private async Task AssertRejectedAsync(string token, string reason, string errorCode = "invalid_token")
     {
         var response = await GetSummaryAsync("Bearer " + token);
-        var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
+        await AssertRefusalSaysAsync(response, reason, errorCode);
+    }
+
+    private static async Task AssertRefusalSaysAsync(HttpResponseMessage response, string reason, string errorCode = "invalid_token")
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        var problem = await response.AssertProblemAsync(HttpStatusCode.Unauthorized, errorCode);
         var challenge = response.Headers.WwwAuthenticate.Single();
         Assert.Equal("Bearer", challenge.Scheme);
         Assert.Contains("error=\"invalid_token\"", challenge.Parameter, StringComparison.Ordinal);
         Assert.Equal("/stats/v1/attendance/summary", problem.GetProperty("instance").GetString());
+        Assert.Contains(reason, problem.GetProperty("developer_message").GetString(), StringComparison.Ordinal);
+        Assert.Contains(reason, challenge.Parameter, StringComparison.Ordinal);
+        // IdentityModel's messages (IDX10214: ...) describe the service's validation internals.
+        Assert.DoesNotContain("IDX", body, StringComparison.Ordinal);
     }
 
     private static string B64(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
@@ -80,8 +92,12 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
     public async Task MalformedTokensAre401(string authorization)
     {
         var response = await GetSummaryAsync(authorization);
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        if (authorization.Trim() == "Bearer")
+        {
+            await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "missing_token");
+            return;
+        }
+        await AssertRefusalSaysAsync(response, "not a well-formed signed JWT");
     }
 
     [Fact]
@@ -90,9 +106,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"),
             notBefore: DateTime.UtcNow.AddHours(-2), expires: DateTime.UtcNow.AddMinutes(-2));
 
-        var response = await GetSummaryAsync("Bearer " + token);
-
-        await response.AssertProblemAsync(HttpStatusCode.Unauthorized, "token_expired");
+        await AssertRejectedAsync(token, "has expired", "token_expired");
     }
 
     [Fact]
@@ -100,7 +114,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
     {
         var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"),
             notBefore: DateTime.UtcNow.AddMinutes(5), expires: DateTime.UtcNow.AddMinutes(30));
-        await AssertRejectedAsync(token);
+        await AssertRejectedAsync(token, "not valid yet");
     }
 
     [Fact]
@@ -109,7 +123,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         var kid = new JsonWebToken(await ValidTokenAsync()).Kid;
         using var attackerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
-        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, kid));
+        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, kid), "signature is missing or does not verify");
     }
 
     [Fact]
@@ -129,7 +143,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
             },
         };
 
-        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, "attacker", headers));
+        await AssertRejectedAsync(SignWithAttackerKey(attackerKey, "attacker", headers), "matches the access token's kid");
     }
 
     [Fact]
@@ -139,8 +153,8 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         var header = B64($$"""{"alg":"none","typ":"at+jwt","kid":"{{valid.Kid}}"}""");
         var payload = valid.EncodedPayload;
 
-        await AssertRejectedAsync($"{header}.{payload}.");
-        await AssertRejectedAsync($"{header}.{payload}");
+        await AssertRejectedAsync($"{header}.{payload}.", "signature is missing or does not verify");
+        await AssertRejectedAsync($"{header}.{payload}", "not a well-formed signed JWT");
     }
 
     [Fact]
@@ -155,20 +169,20 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         foreach (var secret in new[] { publicKey.GetRawText(), publicKey.GetProperty("x").GetString()! + publicKey.GetProperty("y").GetString() })
         {
             var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.ASCII.GetBytes(signingInput));
-            await AssertRejectedAsync($"{signingInput}.{Base64UrlEncoder.Encode(mac)}");
+            await AssertRejectedAsync($"{signingInput}.{Base64UrlEncoder.Encode(mac)}", "signature is missing or does not verify");
         }
     }
 
     [Fact]
     public async Task AWrongAudienceIs401()
     {
-        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), audience: "another-api"));
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), audience: "another-api"), "another audience");
     }
 
     [Fact]
     public async Task AWrongIssuerIs401()
     {
-        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), issuer: "https://evil.example"));
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), issuer: "https://evil.example"), "issuer this service does not accept");
     }
 
     [Theory]
@@ -177,7 +191,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
     [InlineData(null)]
     public async Task ATypOtherThanAtJwtIs401(string? typ)
     {
-        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), tokenType: typ));
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), tokenType: typ), "typ header");
     }
 
     [Fact]
@@ -189,7 +203,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         claims["schools"] = new[] { "oakwood-primary", "ravenscroft-high", "lakeside-academy" };
         var tampered = B64(JsonSerializer.Serialize(claims));
 
-        await AssertRejectedAsync($"{valid.EncodedHeader}.{tampered}.{valid.EncodedSignature}");
+        await AssertRejectedAsync($"{valid.EncodedHeader}.{tampered}.{valid.EncodedSignature}", "signature is missing or does not verify");
     }
 
     [Theory]
@@ -204,9 +218,41 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
         claims["schools"] = JsonDocument.Parse(schoolsJson).RootElement.Clone();
         var token = await app.SignWithServiceKeyAsync(claims);
 
-        var response = await GetSummaryAsync("Bearer " + token);
+        await AssertRejectedAsync(token, "The schools claim must be an array of strings.");
+    }
 
-        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden });
+    [Fact]
+    public async Task ATokenNamingNoClientIs401()
+    {
+        var claims = StatsApiFactory.ClientClaims("oakwood-primary");
+        claims.Remove("client_id");
+
+        await AssertRejectedAsync(await app.SignWithServiceKeyAsync(claims), "The token names no client: client_id, azp or appid is required.");
+    }
+
+    [Fact]
+    public async Task ARefusedTokenIsExplainedInTheLogButNeverCopiedThere()
+    {
+        var logs = new CapturedLogs();
+        await using var logged = app.CreateRestarted(new Dictionary<string, string?> { ["Logging:LogLevel:StatsApi.Auth"] = "Information" })
+            .WithServices(services => services.AddSingleton<ILoggerProvider>(logs));
+        var forged = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), audience: "another-api");
+        const string garbage = "c2VjcmV0LWxvb2tpbmctZ2FyYmFnZQ";
+        var client = logged.CreateClient();
+
+        foreach (var token in new[] { forged, garbage, $"{garbage}.{garbage}.{garbage}" })
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(Summary)).StatusCode);
+        }
+
+        Assert.Contains(logs.Lines, line => line.Contains("wrong_audience", StringComparison.Ordinal) && line.Contains("IDX10214", StringComparison.Ordinal));
+        Assert.Contains(logs.Lines, line => line.Contains("malformed", StringComparison.Ordinal));
+        var forgedJwt = new JsonWebToken(forged);
+        foreach (var secret in new[] { forgedJwt.EncodedPayload, forgedJwt.EncodedSignature, garbage })
+        {
+            Assert.DoesNotContain(logs.Lines, line => line.Contains(secret, StringComparison.Ordinal));
+        }
     }
 
     [Fact]
@@ -214,6 +260,7 @@ public class TokenValidationTests(StatsApiFactory app) : IClassFixture<StatsApiF
     {
         var response = await GetSummaryAsync("Bearer " + new string('a', 40 * 1024));
         Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.RequestHeaderFieldsTooLarge });
+        Assert.DoesNotContain("IDX", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,9 +8,9 @@ public static class Caller
 {
     public const string GatewaySchoolsHeader = "X-Claim-Schools";
 
-    // scope per RFC 9068; scp as Entra ID and some other providers name it.
-    public static IReadOnlySet<string> Scopes(ClaimsPrincipal user) =>
-        user.FindAll(c => c.Type is "scope" or "scp").SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+    /// <summary>The scopes in the claim the provider puts them in (Auth:ScopeClaim); no other claim grants any.</summary>
+    public static IReadOnlySet<string> Scopes(ClaimsPrincipal user, AuthOptions auth) =>
+        user.FindAll(auth.ScopeClaim).SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// The token's schools, narrowed by a trusted gateway's X-Claim-Schools header; the header can
@@ -18,9 +18,9 @@ public static class Caller
     /// </summary>
     public static IReadOnlySet<string> Schools(HttpContext context)
     {
-        var schools = context.User.FindAll("schools").Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-        var trustGateway = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.TrustGatewaySchoolsHeader;
-        if (trustGateway && context.Request.Headers.TryGetValue(GatewaySchoolsHeader, out var forwarded))
+        var auth = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value;
+        var schools = context.User.FindAll(auth.SchoolsClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        if (auth.TrustGatewaySchoolsHeader && context.Request.Headers.TryGetValue(GatewaySchoolsHeader, out var forwarded))
         {
             var allowed = forwarded.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
             schools.IntersectWith(allowed);

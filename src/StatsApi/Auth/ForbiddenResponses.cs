@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using StatsApi.Http;
 
 namespace StatsApi.Auth;
 
 /// <summary>Turns a refused authorization into a problem body that says which rule refused it.</summary>
-public sealed class ForbiddenResponses : IAuthorizationMiddlewareResultHandler
+public sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -20,7 +21,7 @@ public sealed class ForbiddenResponses : IAuthorizationMiddlewareResultHandler
 
         var reasons = authorizeResult.AuthorizationFailure?.FailureReasons.Select(r => r.Message).ToHashSet() ?? [];
         var missingScopes = policy.Requirements.OfType<ScopeRequirement>()
-            .Where(r => !Caller.Scopes(context.User).Contains(r.Scope)).Select(r => r.Scope).ToList();
+            .Where(r => !Caller.Scopes(context.User, auth.Value).Contains(r.Scope)).Select(r => r.Scope).ToList();
         IResult problem;
         if (missingScopes.Count > 0)
         {

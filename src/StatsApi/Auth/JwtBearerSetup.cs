@@ -10,7 +10,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
-public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys)
+public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(string? name, JwtBearerOptions options) => Configure(options);
@@ -19,13 +19,13 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     {
         var auth = authOptions.Value;
         options.MapInboundClaims = false;
-        options.IncludeErrorDetails = true;
+        options.IncludeErrorDetails = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = auth.Issuer,
             ValidAudience = auth.Audience,
             ValidAlgorithms = auth.AcceptedAlgorithms,
-            ValidTypes = ["at+jwt", "application/at+jwt"],
+            ValidTypes = auth.AcceptedTokenTypes,
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidateLifetime = true,
@@ -78,61 +78,79 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     }
 
     // A signature proves who made a token, not that its claims have the shapes authorization relies on.
-    private static Task CheckClaimShapes(TokenValidatedContext context)
+    private Task CheckClaimShapes(TokenValidatedContext context)
     {
         if (context.SecurityToken is not JsonWebToken jwt)
         {
-            context.Fail("The token is not a JWS.");
+            context.Fail(new TokenClaimShapeException("The token is not a JWS."));
             return Task.CompletedTask;
         }
         using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
-        var root = payload.RootElement;
-        if (root.TryGetProperty("schools", out var schools) &&
-            (schools.ValueKind != JsonValueKind.Array || schools.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String)))
+        if (ClaimShapeError(payload.RootElement, authOptions.Value) is { } error)
         {
-            context.Fail("The schools claim must be an array of strings.");
-        }
-        else if (root.TryGetProperty("scope", out var scope) && scope.ValueKind != JsonValueKind.String)
-        {
-            context.Fail("The scope claim must be a space-delimited string.");
-        }
-        else if (root.TryGetProperty("scp", out var scp) && scp.ValueKind != JsonValueKind.String &&
-            (scp.ValueKind != JsonValueKind.Array || scp.EnumerateArray().Any(s => s.ValueKind != JsonValueKind.String)))
-        {
-            context.Fail("The scp claim must be a string or an array of strings.");
-        }
-        else if (!HasString(root, "client_id") && !HasString(root, "azp"))
-        {
-            // Rate limits and audit name the client: client_id (RFC 9068), or azp from providers that use it.
-            context.Fail("The client_id claim is required.");
+            context.Fail(new TokenClaimShapeException(error));
         }
         return Task.CompletedTask;
     }
 
+    private static string? ClaimShapeError(JsonElement payload, AuthOptions auth)
+    {
+        if (payload.TryGetProperty(auth.SchoolsClaim, out var schools) && !IsArrayOf(schools, _ => true))
+        {
+            return $"The {auth.SchoolsClaim} claim must be an array of strings.";
+        }
+        if (payload.TryGetProperty(auth.ScopeClaim, out var scopes))
+        {
+            // Scopes are split on spaces, so an array entry must be a single scope or it would grant several.
+            var isString = scopes.ValueKind == JsonValueKind.String;
+            var isArray = IsArrayOf(scopes, s => !s.Any(char.IsWhiteSpace));
+            var error = auth.ScopeClaim switch
+            {
+                "scope" when !isString => "The scope claim must be a space-delimited string.",
+                "scp" when !isString && !isArray => "The scp claim must be a space-delimited string or an array of single scopes.",
+                "roles" when !isArray => "The roles claim must be an array of single scopes.",
+                _ => null,
+            };
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        // Rate limits and audit name the client: client_id (RFC 9068), azp (Keycloak, Entra ID v2) or appid (Entra ID v1).
+        return HasString(payload, "client_id") || HasString(payload, "azp") || HasString(payload, "appid")
+            ? null
+            : "The token names no client: client_id, azp or appid is required.";
+    }
+
+    private static bool IsArrayOf(JsonElement value, Func<string, bool> isValid) =>
+        value.ValueKind == JsonValueKind.Array &&
+        value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String && isValid(e.GetString()!));
+
     private static bool HasString(JsonElement payload, string claim) =>
         payload.TryGetProperty(claim, out var value) && value.ValueKind == JsonValueKind.String;
 
-    private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    private async Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
         var response = context.Response;
-        var hasToken = context.AuthenticateFailure is not null;
-        var expired = context.AuthenticateFailure is SecurityTokenExpiredException;
-        var detail = hasToken
-            ? expired ? "The access token has expired; request a new one." : "The access token is invalid."
-            : "This operation needs an access token: send 'Authorization: Bearer <token>'.";
+        var failure = context.AuthenticateFailure is { } error ? TokenFailure.From(error) : null;
+        if (failure is not null)
+        {
+            // IdentityModel's message names the check that failed; it hides token contents unless ShowPII is on, which it never is here.
+            logger.LogInformation("Access token refused ({FailureKind}): {Reason}", failure.Kind, context.AuthenticateFailure!.Message);
+        }
+        var detail = failure?.Description ?? "This operation needs an access token: send 'Authorization: Bearer <token>'.";
 
         // RFC 6750 section 3: no error code when the request carried no token at all.
-        response.Headers.WWWAuthenticate = hasToken
+        response.Headers.WWWAuthenticate = failure is not null
             ? $"Bearer realm=\"statsapi\", error=\"invalid_token\", error_description=\"{detail}\""
             : "Bearer realm=\"statsapi\"";
         response.StatusCode = StatusCodes.Status401Unauthorized;
         var problem = Problems.Create(
             StatusCodes.Status401Unauthorized,
-            expired ? "token_expired" : hasToken ? "invalid_token" : "missing_token",
+            failure?.ErrorCode ?? "missing_token",
             "Authentication is required.",
-            detail,
-            developerMessage: context.AuthenticateFailure?.Message ?? detail);
+            detail);
         await problem.ExecuteAsync(context.HttpContext);
     }
 }

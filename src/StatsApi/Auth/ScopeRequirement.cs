@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
 
 namespace StatsApi.Auth;
 
@@ -8,11 +9,11 @@ public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement
     public const string FailureCode = "insufficient_scope";
 }
 
-public sealed class ScopeHandler : AuthorizationHandler<ScopeRequirement>
+public sealed class ScopeHandler(IOptions<AuthOptions> auth) : AuthorizationHandler<ScopeRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {
-        if (Caller.Scopes(context.User).Contains(requirement.Scope))
+        if (Caller.Scopes(context.User, auth.Value).Contains(requirement.Scope))
         {
             context.Succeed(requirement);
         }

@@ -45,7 +45,8 @@ public static class TokenEndpoints
             .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
-            .Produces<OAuthError>(StatusCodes.Status401Unauthorized);
+            .Produces<OAuthError>(StatusCodes.Status401Unauthorized)
+            .Produces<OAuthError>(StatusCodes.Status413PayloadTooLarge);
 
     // Documented here rather than with Accepts(): that would turn a wrong content type into a bare 415,
     // where RFC 6749 wants an invalid_request error body.
@@ -69,10 +70,10 @@ public static class TokenEndpoints
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.Pragma = "no-cache";
 
-        var (request, error) = await TokenRequest.ReadAsync(http.Request);
+        var (request, failure) = await TokenRequest.ReadAsync(http.Request);
         if (request is null)
         {
-            return Error(StatusCodes.Status400BadRequest, error!);
+            return Error(http, failure!);
         }
         if (string.IsNullOrEmpty(request.ClientId) || string.IsNullOrEmpty(request.ClientSecret))
         {
@@ -87,16 +88,16 @@ public static class TokenEndpoints
         var grantType = request["grant_type"];
         if (string.IsNullOrEmpty(grantType))
         {
-            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_request", "grant_type is required."));
+            return Error(http, OAuthFailure.InvalidRequest("grant_type is required."));
         }
         if (grantType != "client_credentials")
         {
-            return Error(StatusCodes.Status400BadRequest, new OAuthError("unsupported_grant_type", "Only grant_type=client_credentials is supported."));
+            return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "unsupported_grant_type", "Only grant_type=client_credentials is supported."));
         }
         var audience = request["audience"];
         if (audience is not null && audience != auth.Audience)
         {
-            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_target", $"This service issues tokens for the audience '{auth.Audience}' only."));
+            return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_target", $"This service issues tokens for the audience '{auth.Audience}' only."));
         }
 
         IReadOnlyList<string> scopes = client.Scopes;
@@ -107,7 +108,7 @@ public static class TokenEndpoints
             var refused = asked.Where(s => !client.Scopes.Contains(s)).ToList();
             if (asked.Count == 0 || refused.Count > 0)
             {
-                return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_scope",
+                return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_scope",
                     asked.Count == 0 ? "scope is empty." : $"The client is not granted: {string.Join(' ', refused)}."));
             }
             scopes = asked;
@@ -116,7 +117,7 @@ public static class TokenEndpoints
         var tokenType = request["token_type"];
         if (edxCompatible && tokenType is not null && !tokenType.Equals("jwt", StringComparison.OrdinalIgnoreCase) && !tokenType.Equals("bearer", StringComparison.OrdinalIgnoreCase))
         {
-            return Error(StatusCodes.Status400BadRequest, new OAuthError("invalid_request", "token_type must be jwt or bearer."));
+            return Error(http, OAuthFailure.InvalidRequest("token_type must be jwt or bearer."));
         }
         var issued = await issuer.IssueAsync(client, scopes, http.RequestAborted);
         var responseType = edxCompatible && "jwt".Equals(tokenType, StringComparison.OrdinalIgnoreCase) ? "JWT" : "Bearer";
@@ -127,10 +128,11 @@ public static class TokenEndpoints
     {
         // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"statsapi\", charset=\"UTF-8\"";
-        return Error(StatusCodes.Status401Unauthorized, new OAuthError("invalid_client", description));
+        return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));
     }
 
-    private static JsonHttpResult<OAuthError> Error(int status, OAuthError error) => TypedResults.Json(error, statusCode: status);
+    private static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure) =>
+        TypedResults.Json(new OAuthError(failure.Error, failure.Description, http.TraceIdentifier), statusCode: failure.Status);
 
     private static ContentHttpResult GetJwks(SigningKeys keys, HttpContext http)
     {

@@ -4,8 +4,14 @@ using System.Text.Json;
 
 namespace StatsApi.Tokens;
 
-/// <summary>An RFC 6749 error response (section 5.2).</summary>
-public sealed record OAuthError(string Error, string ErrorDescription);
+/// <summary>An RFC 6749 error response (section 5.2), with the request id that support looks the request up by.</summary>
+public sealed record OAuthError(string Error, string ErrorDescription, string RequestId);
+
+/// <summary>Why a token request fails: the status and the RFC 6749 error it answers with.</summary>
+public sealed record OAuthFailure(int Status, string Error, string Description)
+{
+    public static OAuthFailure InvalidRequest(string description) => new(StatusCodes.Status400BadRequest, "invalid_request", description);
+}
 
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
@@ -36,7 +42,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
     public string? this[string name] => Parameters.GetValueOrDefault(name);
 
     /// <summary>The parsed request, or the RFC 6749 error to answer with.</summary>
-    public static async Task<(TokenRequest? Request, OAuthError? Error)> ReadAsync(HttpRequest request)
+    public static async Task<(TokenRequest? Request, OAuthFailure? Error)> ReadAsync(HttpRequest request)
     {
         Dictionary<string, string> parameters;
         if (request.HasFormContentType)
@@ -46,13 +52,17 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
             {
                 form = await request.ReadFormAsync();
             }
+            catch (BadHttpRequestException bad)
+            {
+                return (null, Unreadable(bad));
+            }
             catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
-                return (null, new OAuthError("invalid_request", "The form body is unreadable."));
+                return (null, OAuthFailure.InvalidRequest("The form body is unreadable."));
             }
             if (form.FirstOrDefault(f => f.Value.Count > 1) is { Key: not null } repeated)
             {
-                return (null, new OAuthError("invalid_request", $"Parameter '{repeated.Key}' must not be repeated."));
+                return (null, Repeated(repeated.Key));
             }
             parameters = form.ToDictionary(f => f.Key, f => f.Value.ToString(), StringComparer.Ordinal);
         }
@@ -62,7 +72,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
             {
                 using var body = await JsonDocument.ParseAsync(request.Body);
                 var root = body.RootElement;
-                var notStrings = new OAuthError("invalid_request", "The body must be a JSON object of string parameters.");
+                var notStrings = OAuthFailure.InvalidRequest("The body must be a JSON object of string parameters.");
                 if (root.ValueKind != JsonValueKind.Object)
                 {
                     return (null, notStrings);
@@ -74,18 +84,25 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
                     {
                         return (null, notStrings);
                     }
-                    parameters[property.Name] = property.Value.GetString()!;
+                    if (!parameters.TryAdd(property.Name, property.Value.GetString()!))
+                    {
+                        return (null, Repeated(property.Name));
+                    }
                 }
+            }
+            catch (BadHttpRequestException bad)
+            {
+                return (null, Unreadable(bad));
             }
             // InvalidOperationException: a string that is not valid UTF-16 (a lone surrogate escape).
             catch (Exception ex) when (ex is JsonException or InvalidOperationException or IOException)
             {
-                return (null, new OAuthError("invalid_request", "The body is not valid JSON."));
+                return (null, OAuthFailure.InvalidRequest("The body is not valid JSON."));
             }
         }
         else
         {
-            return (null, new OAuthError("invalid_request", "Send the parameters as application/x-www-form-urlencoded or application/json."));
+            return (null, OAuthFailure.InvalidRequest("Send the parameters as application/x-www-form-urlencoded or application/json."));
         }
 
         var bodyId = parameters.GetValueOrDefault("client_id");
@@ -97,7 +114,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
         }
         if (bodySecret is not null)
         {
-            return (null, new OAuthError("invalid_request", "Authenticate with HTTP Basic or with client_secret in the body, not both."));
+            return (null, OAuthFailure.InvalidRequest("Authenticate with HTTP Basic or with client_secret in the body, not both."));
         }
         if (!AuthenticationHeaderValue.TryParse(authorization, out var header) ||
             !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase) ||
@@ -107,6 +124,15 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
         }
         return (new TokenRequest(parameters, basicId, basicSecret, UsedBasic: true), null);
     }
+
+    // RFC 6749 section 3.2: parameters must not be included more than once, in a form or in JSON alike.
+    private static OAuthFailure Repeated(string name) => OAuthFailure.InvalidRequest($"Parameter '{name}' must not be repeated.");
+
+    // Kestrel's verdict on the body (over Kestrel's MaxRequestBodySize: 413; cut short: 400) keeps its status;
+    // it derives from IOException, so it is caught before the generic unreadable body.
+    private static OAuthFailure Unreadable(BadHttpRequestException bad) => bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+        ? new(StatusCodes.Status413PayloadTooLarge, "invalid_request", "The request body is larger than the service accepts.")
+        : new(bad.StatusCode, "invalid_request", "The request body could not be read.");
 
     // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined with ':'.
     private static (string Id, string Secret)? DecodeBasic(string? parameter)

@@ -24,13 +24,15 @@ public static class HttpAssertions
         return problem;
     }
 
-    /// <summary>Asserts an RFC 6749 section 5.2 error body and returns the response for further checks.</summary>
-    public static async Task AssertOAuthErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string error)
+    /// <summary>Asserts an RFC 6749 section 5.2 error body, with the request's id, and returns it.</summary>
+    public static async Task<JsonElement> AssertOAuthErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string error)
     {
         Assert.Equal(status, response.StatusCode);
         var body = await response.JsonAsync();
         Assert.Equal(error, body.GetProperty("error").GetString());
         Assert.False(string.IsNullOrEmpty(body.GetProperty("error_description").GetString()));
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.Equal(response.Headers.GetValues("X-Request-Id").Single(), body.GetProperty("request_id").GetString());
+        return body;
     }
 }

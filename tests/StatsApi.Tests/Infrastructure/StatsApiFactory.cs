@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -30,6 +31,8 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Tokens:KeyActivationDelaySeconds"] = "0",
     };
 
+    private readonly List<Action<IServiceCollection>> _services = [];
+
     public string ConnectionString { get; protected set; } = "";
 
     /// <summary>Another instance of the service over the same database, as after a restart.</summary>
@@ -40,12 +43,20 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             restarted._settings[key] = value;
         }
+        restarted._services.AddRange(_services);
         return restarted;
     }
 
     public StatsApiFactory With(string key, string? value)
     {
         _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Services that only the test provides, such as a log it reads or a certificate it trusts.</summary>
+    public StatsApiFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
         return this;
     }
 
@@ -81,6 +92,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             // Host settings reach Program's builder.Configuration before its services are composed.
             builder.UseSetting(key, value);
         }
+        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
     }
 
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
