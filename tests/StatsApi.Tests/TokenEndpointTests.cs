@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;
 
@@ -277,5 +279,39 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
             Assert.Empty(members.Intersect(["d", "p", "q", "dp", "dq", "qi", "oth", "k"]));
             Assert.Equal("sig", key.GetProperty("use").GetString());
         }
+    }
+
+    [Fact]
+    public async Task DiscoveryAdvertisesOnlyWhatTheServiceImplements()
+    {
+        var client = app.CreateClient();
+        var openId = await (await client.GetAsync("/.well-known/openid-configuration")).Content.ReadAsStringAsync();
+        var oauth = await (await client.GetAsync("/.well-known/oauth-authorization-server")).Content.ReadAsStringAsync();
+        Assert.Equal(oauth, openId);
+
+        var metadata = JsonDocument.Parse(oauth).RootElement;
+        Assert.Equal(
+            ["grant_types_supported", "issuer", "jwks_uri", "response_types_supported", "scopes_supported", "token_endpoint", "token_endpoint_auth_methods_supported"],
+            metadata.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(JsonValueKind.Array, metadata.GetProperty("response_types_supported").ValueKind);
+        Assert.Empty(metadata.GetProperty("response_types_supported").EnumerateArray());
+        Assert.Equal(["client_credentials"], metadata.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()));
+        Assert.Equal(["client_secret_basic", "client_secret_post"], metadata.GetProperty("token_endpoint_auth_methods_supported").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(Scopes.All.Order(StringComparer.Ordinal), metadata.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()!));
+    }
+
+    [Fact]
+    public async Task AnOpenIdConfigurationReaderFindsTheIssuerAndTheSigningKeys()
+    {
+        var retriever = new HttpDocumentRetriever(app.CreateClient()) { RequireHttps = false };
+        var address = new Uri(app.Server.BaseAddress, "/.well-known/openid-configuration").ToString();
+
+        var configuration = await OpenIdConnectConfigurationRetriever.GetAsync(address, retriever, CancellationToken.None);
+
+        Assert.Equal(StatsApiFactory.Issuer, configuration.Issuer);
+        Assert.Equal($"{StatsApiFactory.Issuer}/oauth/token", configuration.TokenEndpoint);
+        Assert.NotEmpty(configuration.SigningKeys);
+        Assert.Empty(configuration.ResponseTypesSupported);
+        Assert.Empty(configuration.IdTokenSigningAlgValuesSupported);
     }
 }

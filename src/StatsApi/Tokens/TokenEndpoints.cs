@@ -141,6 +141,12 @@ public static class TokenEndpoints
         return TypedResults.Text(jwks.ToJsonString(), "application/json");
     }
 
+    // Only what exists. response_types_supported is REQUIRED by RFC 8414 section 2 but lists values of the
+    // authorization endpoint's response_type, which a client-credentials-only server has none of (RFC 7591
+    // section 2.1): so it is empty. grant_types_supported must be present, or RFC 8414's default (code,
+    // implicit) applies. No ID tokens, so no OpenID-only fields (subject types, ID token algorithms), though
+    // the same document is served at the OpenID path for libraries that look for jwks_uri there (RFC 8414
+    // section 5). Clients authenticate with secrets, not JWTs: no token_endpoint_auth_signing_alg_values_supported.
     private static Ok<AuthorizationServerMetadata> GetMetadata(IOptions<AuthOptions> auth)
     {
         var issuer = auth.Value.Issuer.TrimEnd('/');
@@ -151,8 +157,6 @@ public static class TokenEndpoints
             GrantTypesSupported: ["client_credentials"],
             TokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
             ScopesSupported: [.. Scopes.All.Order()],
-            ResponseTypesSupported: ["token"],
-            SubjectTypesSupported: ["public"],
-            IdTokenSigningAlgValuesSupported: auth.Value.AcceptedAlgorithms));
+            ResponseTypesSupported: []));
     }
 }

@@ -164,6 +164,4 @@ public sealed record AuthorizationServerMetadata(
     IReadOnlyList<string> GrantTypesSupported,
     IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
     IReadOnlyList<string> ScopesSupported,
-    IReadOnlyList<string> ResponseTypesSupported,
-    IReadOnlyList<string> SubjectTypesSupported,
-    IReadOnlyList<string> IdTokenSigningAlgValuesSupported);
+    IReadOnlyList<string> ResponseTypesSupported);
