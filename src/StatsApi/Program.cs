@@ -6,6 +6,7 @@ using StatsApi.Courses;
 using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Lessons;
+using StatsApi.PersonTokens;
 using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
@@ -70,6 +71,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapCourses();
     app.MapLessons();
     app.MapMarks();
+    app.MapApiTokens();
 
     await app.RunAsync();
     return 0;

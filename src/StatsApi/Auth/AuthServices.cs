@@ -20,7 +20,10 @@ public static partial class AuthServices
         builder.Services.AddAuthorization();
         builder.Services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         builder.Services.AddSingleton<IAuthorizationHandler, SchoolAccessHandler>();
+        builder.Services.AddSingleton<IAuthorizationHandler, PersonHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenResponses>();
+        builder.Services.AddSingleton<Revocations>();
+        builder.Services.AddHostedService<RevocationRefresher>();
         return builder;
     }
 

@@ -31,6 +31,11 @@ public sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthorizat
             problem = Problems.Create(StatusCodes.Status403Forbidden, ScopeRequirement.FailureCode,
                 "The token lacks a required scope.", $"This operation needs the scope '{scope}'.");
         }
+        else if (reasons.Contains(PersonRequirement.FailureCode))
+        {
+            problem = Problems.Create(StatusCodes.Status403Forbidden, PersonRequirement.FailureCode, "This operation is a person's own.",
+                "Use an access token that acts for a person: exchange their API token with the client's secret at POST /oauth/token.");
+        }
         else if (reasons.Contains(SchoolAccessRequirement.MissingCode))
         {
             problem = Problems.Validation(SchoolScope.Parameter, "school_id is required: the school this operation touches.");

@@ -10,7 +10,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
-public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, ILogger<JwtBearerSetup> logger)
+public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(string? name, JwtBearerOptions options) => Configure(options);
@@ -90,7 +90,30 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         {
             context.Fail(new TokenClaimShapeException(error));
         }
+        else if (string.IsNullOrWhiteSpace(authOptions.Value.Authority) && RefusalOfBuiltIn(context) is { } refusal)
+        {
+            context.Fail(refusal);
+        }
         return Task.CompletedTask;
+    }
+
+    // The built-in service's tokens also answer for what they came from, as this instance last read it.
+    private TokenRefusedException? RefusalOfBuiltIn(TokenValidatedContext context)
+    {
+        var user = context.Principal!;
+        if (revocations.RevokedPart(user) is { } part)
+        {
+            return new TokenRefusedException("revoked", "token_revoked", $"The access token's {part} was revoked after it was issued; request a new token.");
+        }
+        // Edunation's flow: a token that acts for a person is used together with its client's secret.
+        if (user.FindFirst(PersonTokens.PersonClaims.Role) is not null && !PersonTokens.PersonClaims.SecretMatches(
+                context.Request.Headers[PersonTokens.PersonTokenExchange.ClientSecretHeader].ToString(),
+                user.FindFirst(PersonTokens.PersonClaims.ClientSecretBinding)?.Value))
+        {
+            return new TokenRefusedException("client_secret", "invalid_client_secret",
+                "A token that acts for a person must be sent with the client_secret header it was exchanged with.");
+        }
+        return null;
     }
 
     private static string? ClaimShapeError(JsonElement payload, AuthOptions auth)

@@ -5,6 +5,14 @@ namespace StatsApi.Auth;
 /// <summary>A token whose claims do not have the shapes authorization relies on; its message is safe to show.</summary>
 public sealed class TokenClaimShapeException(string message) : SecurityTokenValidationException(message);
 
+/// <summary>A token refused for what it stands for rather than its form: a revoked client, person or API token, a missing client secret.</summary>
+public sealed class TokenRefusedException(string kind, string errorCode, string message) : SecurityTokenValidationException(message)
+{
+    public string Kind { get; } = kind;
+
+    public string ErrorCode { get; } = errorCode;
+}
+
 /// <summary>Why a token was refused, in words fixed here: IdentityModel's own messages stay in the log.</summary>
 public sealed record TokenFailure(string Kind, string ErrorCode, string Description)
 {
@@ -26,6 +34,7 @@ public sealed record TokenFailure(string Kind, string ErrorCode, string Descript
         SecurityTokenInvalidIssuerException => new("wrong_issuer", Invalid, "The access token comes from an issuer this service does not accept."),
         SecurityTokenInvalidTypeException => new("wrong_type", Invalid, "The access token's typ header is not a type this service accepts."),
         TokenClaimShapeException shape => new("claim_shape", Invalid, shape.Message),
+        TokenRefusedException refused => new(refused.Kind, refused.ErrorCode, refused.Message),
         SecurityTokenMalformedException or ArgumentException => new("malformed", Invalid, "The access token is not a well-formed signed JWT."),
         _ => new("other", Invalid, "The access token is invalid."),
     };

@@ -15,6 +15,8 @@ public static class StartupTasks
         if (app.Services.GetRequiredService<IOptions<TokenOptions>>().Value.Enabled)
         {
             await app.Services.GetRequiredService<SigningKeys>().InitializeAsync(app.Lifetime.ApplicationStopping);
+            // Before the first request, so no revoked token slips through the first refresh interval.
+            await app.Services.GetRequiredService<Auth.Revocations>().RefreshAsync(app.Lifetime.ApplicationStopping);
         }
     }
 }

@@ -108,15 +108,23 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         return client is null ? null : new ClientCredentials(client, secret);
     }
 
-    /// <summary>Revokes a client: it gets no new token. Returns null for an unknown client.</summary>
+    /// <summary>Revokes a client: it gets no new token, and its tokens stop. Returns null for an unknown client.</summary>
     public async Task<ApiClient?> RevokeAsync(string clientId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ApiClient>($"""
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var revoked = await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition($"""
             update api_clients set revoked_at = coalesce(revoked_at, now())
             where client_id = @clientId
             returning {Columns}
-            """, new { clientId });
+            """, new { clientId }, transaction, cancellationToken: cancellationToken));
+        if (revoked is not null)
+        {
+            // Its tokens already issued stop too, on every instance within the revocation bound.
+            await Auth.Revocations.RevokeAsync(connection, transaction, Auth.RevocationKind.Client, clientId, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return revoked;
     }
 
     /// <summary>The active client these credentials belong to, or null; the secret is compared in constant time.</summary>
@@ -133,6 +141,19 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
             $"select {Columns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
         var matches = ClientSecrets.Matches(secret, row?.SecretHash ?? UnknownClientHash);
         return row is { RevokedAt: null } && matches ? row with { SecretHash = [] } : null;
+    }
+
+    /// <summary>The active client whose secret this is: the person-token exchange names no client id, only the secret.</summary>
+    public async Task<ApiClient?> AuthenticateBySecretAsync(string secret, CancellationToken cancellationToken = default)
+    {
+        if (secret.Length != 40 || !secret.All(char.IsAsciiLetterOrDigit))
+        {
+            return null;
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition(
+            $"select {Columns} from api_clients where secret_hash = @hash and revoked_at is null",
+            new { hash = ClientSecrets.Hash(secret) }, cancellationToken: cancellationToken));
     }
 
     private sealed record StoredClient : ApiClient

@@ -40,8 +40,10 @@ public static class TokenEndpoints
     }
 
     private static RouteHandlerBuilder MapIssue(RouteGroupBuilder group, string path, bool edxCompatible) =>
-        group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth) =>
-                IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
+        group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth, Npgsql.NpgsqlDataSource dataSource) =>
+                PersonTokens.PersonTokenExchange.Applies(http.Request)
+                    ? PersonTokens.PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
+                    : IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
             .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
@@ -124,14 +126,14 @@ public static class TokenEndpoints
         return TypedResults.Json(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
     }
 
-    private static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string description)
+    internal static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string description)
     {
         // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"statsapi\", charset=\"UTF-8\"";
         return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));
     }
 
-    private static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure) =>
+    internal static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure) =>
         TypedResults.Json(new OAuthError(failure.Error, failure.Description, http.TraceIdentifier), statusCode: failure.Status);
 
     private static ContentHttpResult GetJwks(SigningKeys keys, HttpContext http)

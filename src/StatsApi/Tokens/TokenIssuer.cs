@@ -12,11 +12,36 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
-    public async Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default)
+    public Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
+        IssueAsync(client.ClientId, client, client.Schools, scopes, TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], cancellationToken);
+
+    /// <summary>A token that acts for a person through a client: sub is the person, role theirs, schools theirs within the client's.</summary>
+    public Task<IssuedToken> IssueForPersonAsync(ApiClient client, PersonTokens.Person person, IReadOnlyList<string> schools, IReadOnlyList<string> scopes,
+        string secretBinding, CancellationToken cancellationToken = default) =>
+        IssueAsync(person.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), client, schools, scopes,
+            TimeSpan.FromMinutes(tokens.Value.PersonLifetimeMinutes),
+            new Dictionary<string, object>
+            {
+                [PersonTokens.PersonClaims.Role] = person.Role,
+                [PersonTokens.PersonClaims.ApiToken] = person.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [PersonTokens.PersonClaims.ClientSecretBinding] = secretBinding,
+            },
+            cancellationToken);
+
+    private async Task<IssuedToken> IssueAsync(string subject, ApiClient client, IReadOnlyList<string> schools, IReadOnlyList<string> scopes, TimeSpan lifetime,
+        Dictionary<string, object> extra, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
-        var lifetime = TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes);
         var scope = string.Join(' ', scopes);
+        var claims = new Dictionary<string, object>(extra)
+        {
+            ["sub"] = subject,
+            ["client_id"] = client.ClientId,
+            ["tier"] = client.Tier,
+            ["schools"] = schools,
+            ["scope"] = scope,
+            ["jti"] = Guid.NewGuid().ToString("N"),
+        };
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = auth.Value.Issuer,
@@ -26,15 +51,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             Expires = now + lifetime,
             TokenType = "at+jwt",
             SigningCredentials = await keys.GetSigningCredentialsAsync(cancellationToken),
-            Claims = new Dictionary<string, object>
-            {
-                ["sub"] = client.ClientId,
-                ["client_id"] = client.ClientId,
-                ["tier"] = client.Tier,
-                ["schools"] = client.Schools,
-                ["scope"] = scope,
-                ["jti"] = Guid.NewGuid().ToString("N"),
-            },
+            Claims = claims,
         });
         return new IssuedToken(token, (int)lifetime.TotalSeconds, scope);
     }

@@ -7,6 +7,9 @@ public sealed class TokenOptions
 
     public int LifetimeMinutes { get; set; } = 60;
 
+    /// <summary>Lifetime of the tokens that act for a person: short, since a person's access changes more often than a client's.</summary>
+    public int PersonLifetimeMinutes { get; set; } = 15;
+
     /// <summary>32 random bytes in base64 that encrypt the signing keys' private parts at rest.</summary>
     public string? KeyEncryptionKey { get; set; }
 

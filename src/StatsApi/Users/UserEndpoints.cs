@@ -179,7 +179,13 @@ public static class UserEndpoints
             {
                 throw SchoolWrites.Refuse(EmailTaken());
             }
-            await scope.AuditAsync(body.Active == false && current.Active ? "deactivate" : "update", "user", userId);
+            var deactivated = body.Active == false && current.Active;
+            if (deactivated)
+            {
+                // Tokens already issued for the person stop on every instance within the revocation bound.
+                await Revocations.RevokeAsync(scope.Connection, scope.Transaction, RevocationKind.User, Revocations.UserSubject(school.Id, userId), scope.Cancellation);
+            }
+            await scope.AuditAsync(deactivated ? "deactivate" : "update", "user", userId);
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }

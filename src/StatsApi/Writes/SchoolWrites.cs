@@ -33,8 +33,10 @@ public sealed class SchoolWrites(WriteTransactions transactions)
     /// <summary>Rolls the write back and answers with this problem instead.</summary>
     public static Exception Refuse(ValidationProblem problem) => new Refused(problem);
 
+    // answerHoldsSecret: the answer shows a secret once (an API token). It is never stored, so a retry
+    // with the same Idempotency-Key is told the request was applied (409) instead of seeing the secret again.
     public async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RunAsync<TBody>(
-        HttpContext http, AuthorizedSchool school, TBody body, Func<WriteScope, Task<Written>> write)
+        HttpContext http, AuthorizedSchool school, TBody body, Func<WriteScope, Task<Written>> write, bool answerHoldsSecret = false)
     {
         string? key = null;
         if (HttpMethods.IsPost(http.Request.Method))
@@ -57,6 +59,10 @@ public sealed class SchoolWrites(WriteTransactions transactions)
                     var claim = await IdempotencyKeys.ClaimAsync(connection, transaction, school.Id, client, key, fingerprint, cancellationToken);
                     switch (claim)
                     {
+                        case IdempotencyKeys.Claim.Replay when answerHoldsSecret:
+                            throw new Refused(Problems.Create(StatusCodes.Status409Conflict, "idempotency_key_applied",
+                                "The request with this Idempotency-Key was applied already.",
+                                "Its answer held a secret, which is shown only once: list what was created, delete it if the secret was lost, and create another with a new key."));
                         case IdempotencyKeys.Claim.Replay replay:
                             return replay.Answer;
                         case IdempotencyKeys.Claim.Mismatch:
@@ -68,7 +74,7 @@ public sealed class SchoolWrites(WriteTransactions transactions)
                 var answer = await write(scope);
                 if (key is not null)
                 {
-                    await IdempotencyKeys.StoreAsync(connection, transaction, school.Id, client, key, answer, cancellationToken);
+                    await IdempotencyKeys.StoreAsync(connection, transaction, school.Id, client, key, answerHoldsSecret ? answer.WithoutBody() : answer, cancellationToken);
                 }
                 return answer;
             }, http.RequestAborted);

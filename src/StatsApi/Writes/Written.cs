@@ -37,6 +37,9 @@ public sealed class Written : IResult
         return new Written(status, body is null ? null : JsonSerializer.Serialize(body, options), location, etag, replayed: false);
     }
 
+    /// <summary>The same answer with no body: what is stored of an answer that shows a secret.</summary>
+    public Written WithoutBody() => new(Status, null, Location, ETag, Replayed);
+
     public static Written Replay(int status, string? json, string? location, string? etag) =>
         new(status, json, location, etag, replayed: true);
 

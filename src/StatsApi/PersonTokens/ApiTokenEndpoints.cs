@@ -1,0 +1,136 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Http;
+using StatsApi.Schools;
+using StatsApi.Tokens;
+using StatsApi.Users;
+using StatsApi.Writes;
+
+namespace StatsApi.PersonTokens;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record NewApiTokenRequest
+{
+    [Required, MaxLength(100)]
+    public string? Name { get; init; }
+
+    public Dictionary<string, string[]> Validate() =>
+        Name is { Length: >= 1 and <= 100 } && !string.IsNullOrWhiteSpace(Name) && !Name.Any(char.IsControl)
+            ? []
+            : new() { ["name"] = ["name is required: 1 to 100 characters that say where the token is used, e.g. 'Gradebook sync'."] };
+}
+
+public sealed record ApiTokenList(IReadOnlyList<ApiTokenResponse> Data);
+
+/// <summary>
+/// A person's API tokens: their own at /v1/me/api-tokens (with a token that acts for them), or anyone's
+/// of a school at /v1/schools/{school_id}/users/{user_id}/api-tokens (users:write, a school admin or an
+/// administering application), which is how a person gets a first one.
+/// </summary>
+public static class ApiTokenEndpoints
+{
+    public static IEndpointRouteBuilder MapApiTokens(this IEndpointRouteBuilder routes)
+    {
+        var me = routes.MapGroup("/v1/me/api-tokens").WithTags("API tokens")
+            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new PersonRequirement()))
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        Map(me, "My", "the caller's own", (http, _) => Me(http));
+
+        var admin = routes.MapSchoolResource("users/{user_id:long}/api-tokens", "API tokens").RequireScope(Scopes.UsersWrite);
+        Map(admin, "Users", "a person's", (http, school) =>
+            (school!.Id, long.Parse((string)http.GetRouteValue("user_id")!, System.Globalization.CultureInfo.InvariantCulture)));
+        return routes;
+    }
+
+    private static (string School, long UserId) Me(HttpContext http) =>
+        (Caller.Schools(http).Single(), Caller.PersonId(http.User)!.Value);
+
+    private static void Map(RouteGroupBuilder group, string prefix, string whose, Func<HttpContext, AuthorizedSchool?, (string School, long UserId)> owner)
+    {
+        group.MapGet("", (HttpContext http, NpgsqlDataSource dataSource) =>
+                ListAsync(http, dataSource, owner(http, http.Features.Get<AuthorizedSchool>())))
+            .Produces<ApiTokenList>()
+            .WithName($"List{prefix}ApiTokens").WithSummary($"List {whose} API tokens")
+            .WithDescription("Each token's name, its first characters and when it was made and last used; never the token.");
+        group.MapPost("", (HttpContext http, SchoolWrites writes, NewApiTokenRequest body) =>
+                CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), body, replacing: null))
+            .Produces<CreatedApiToken>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName($"Create{prefix}ApiToken").WithSummary($"Create one of {whose} API tokens")
+            .WithDescription($"The token is in the answer, once: it is stored only as a hash. A person holds at most {ApiTokens.MaxPerPerson}. Exchange it with a client's secret at POST /oauth/token for an access token that acts as the person.");
+        group.MapPost("/{token_id:long}/regenerate", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
+                CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), null, replacing: tokenId))
+            .Produces<CreatedApiToken>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName($"Regenerate{prefix}ApiToken").WithSummary($"Replace one of {whose} API tokens")
+            .WithDescription("A new token under the same name; the old one, and every access token exchanged for it, stop working.");
+        group.MapDelete("/{token_id:long}", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
+                DeleteAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), tokenId))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName($"Delete{prefix}ApiToken").WithSummary($"Delete one of {whose} API tokens")
+            .WithDescription("The token, and every access token exchanged for it, stop working.");
+    }
+
+    private static async Task<Results<Ok<ApiTokenList>, ProblemHttpResult>> ListAsync(HttpContext http, NpgsqlDataSource dataSource, (string School, long UserId) owner)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
+        if (await UserEndpoints.FindAsync(connection, null, owner.School, owner.UserId, http.RequestAborted) is null)
+        {
+            return Problems.NotFound("user", $"The school has no user {owner.UserId}.");
+        }
+        return TypedResults.Ok(new ApiTokenList(await ApiTokens.ListAsync(connection, owner.School, owner.UserId, http.RequestAborted)));
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        HttpContext http, SchoolWrites writes, (string School, long UserId) owner, NewApiTokenRequest? body, long? replacing)
+    {
+        if (body?.Validate() is { Count: > 0 } errors)
+        {
+            return Problems.Validation(errors);
+        }
+        return await writes.RunAsync(http, new AuthorizedSchool(owner.School), (body, replacing), async scope =>
+        {
+            _ = await UserEndpoints.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(Problems.NotFound("user", $"The school has no user {owner.UserId}."));
+            var name = body?.Name?.Trim();
+            if (replacing is { } old)
+            {
+                name = await scope.Connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+                    "select name from user_api_tokens where school_id = @School and user_id = @UserId and token_id = @old",
+                    new { owner.School, owner.UserId, old }, scope.Transaction, cancellationToken: scope.Cancellation));
+                if (name is null || !await ApiTokens.DeleteAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, old, scope.Cancellation))
+                {
+                    throw SchoolWrites.Refuse(TokenNotFound(old));
+                }
+            }
+            var created = await ApiTokens.CreateAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, name!, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(Problems.Conflict("too_many_api_tokens", "name",
+                    $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first."));
+            await scope.AuditAsync(replacing is null ? "create" : "regenerate", "api_token", created.TokenId);
+            return Written.Of(http, StatusCodes.Status201Created, created);
+        }, answerHoldsSecret: true);
+    }
+
+    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+        HttpContext http, SchoolWrites writes, (string School, long UserId) owner, long tokenId)
+    {
+        return await writes.RunAsync(http, new AuthorizedSchool(owner.School), tokenId, async scope =>
+        {
+            if (!await ApiTokens.DeleteAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, tokenId, scope.Cancellation))
+            {
+                throw SchoolWrites.Refuse(TokenNotFound(tokenId));
+            }
+            await scope.AuditAsync("delete", "api_token", tokenId);
+            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+        });
+    }
+
+    private static ProblemHttpResult TokenNotFound(long tokenId) => Problems.NotFound("api_token", $"The person has no API token {tokenId}.");
+}

@@ -1,0 +1,76 @@
+using Dapper;
+using Npgsql;
+using StatsApi.Auth;
+
+namespace StatsApi.PersonTokens;
+
+public sealed record ApiTokenResponse(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
+
+/// <summary>A new token: the only time its secret exists outside the caller's hands.</summary>
+public sealed record CreatedApiToken(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, string Token);
+
+/// <summary>People's API tokens: stored as hashes, listed by prefix, and revoked at once when deleted.</summary>
+public static class ApiTokens
+{
+    public const int MaxPerPerson = 5;
+    private const string Columns = "token_id, user_id, name, prefix, created_at, last_used_at";
+
+    public static async Task<List<ApiTokenResponse>> ListAsync(NpgsqlConnection connection, string school, long userId, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync<ApiTokenResponse>(new CommandDefinition(
+            $"select {Columns} from user_api_tokens where school_id = @school and user_id = @userId order by token_id",
+            new { school, userId }, cancellationToken: cancellationToken))).ToList();
+
+    /// <summary>A new token for the person; null when they hold as many as they may.</summary>
+    public static async Task<CreatedApiToken?> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, string name,
+        CancellationToken cancellationToken)
+    {
+        // Serialises a person's concurrent creations, so the limit holds.
+        await connection.ExecuteAsync(new CommandDefinition("select 1 from users where school_id = @school and user_id = @userId for update",
+            new { school, userId }, transaction, cancellationToken: cancellationToken));
+        var held = await connection.ExecuteScalarAsync<int>(new CommandDefinition(
+            "select count(*) from user_api_tokens where school_id = @school and user_id = @userId", new { school, userId }, transaction, cancellationToken: cancellationToken));
+        if (held >= MaxPerPerson)
+        {
+            return null;
+        }
+        var token = ApiTokenSecrets.NewToken();
+        var row = await connection.QuerySingleAsync<ApiTokenResponse>(new CommandDefinition($"""
+            insert into user_api_tokens (school_id, user_id, name, prefix, token_hash)
+            values (@school, @userId, @name, @prefix, @hash)
+            returning {Columns}
+            """, new { school, userId, name, prefix = ApiTokenSecrets.Display(token), hash = ApiTokenSecrets.Hash(token) }, transaction, cancellationToken: cancellationToken));
+        return new CreatedApiToken(row.TokenId, row.UserId, row.Name, row.Prefix, row.CreatedAt, token);
+    }
+
+    /// <summary>Deletes the token and revokes the access tokens exchanged for it; false when the person has no such token.</summary>
+    public static async Task<bool> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, long tokenId,
+        CancellationToken cancellationToken)
+    {
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(
+            "delete from user_api_tokens where school_id = @school and user_id = @userId and token_id = @tokenId",
+            new { school, userId, tokenId }, transaction, cancellationToken: cancellationToken));
+        if (deleted > 0)
+        {
+            await Revocations.RevokeAsync(connection, transaction, RevocationKind.ApiToken, Revocations.ApiTokenSubject(tokenId), cancellationToken);
+        }
+        return deleted > 0;
+    }
+
+    /// <summary>The person a presented token belongs to, or null for a token that is unknown or deleted.</summary>
+    public static async Task<Person?> FindPersonAsync(NpgsqlDataSource dataSource, string token, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var person = await connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition("""
+            select u.school_id, u.user_id, u.role, u.active, t.token_id
+            from user_api_tokens t join users u on u.school_id = t.school_id and u.user_id = t.user_id
+            where t.token_hash = @hash
+            """, new { hash = ApiTokenSecrets.Hash(token) }, cancellationToken: cancellationToken));
+        if (person is not null)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "update user_api_tokens set last_used_at = now() where school_id = @SchoolId and token_id = @TokenId and (last_used_at is null or last_used_at < now() - interval '1 minute')",
+                person, cancellationToken: cancellationToken));
+        }
+        return person;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+using Npgsql;
+using StatsApi.Tokens;
+
+namespace StatsApi.PersonTokens;
+
+/// <summary>
+/// Edunation's exchange on the token endpoint: the tool's client secret in a client_secret header and a
+/// person's API token as "Authorization: Basic {api_token}" give a short-lived access token that acts
+/// as that person: sub is the person, role theirs, schools their school if the client holds it, and
+/// scope the client's scopes narrowed to what the role may hold.
+/// </summary>
+public static class PersonTokenExchange
+{
+    public const string ClientSecretHeader = "client_secret";
+
+    /// <summary>The grant_type a request may name; a request with the client_secret header may also name none.</summary>
+    public const string GrantType = "urn:statsapi:grant-type:api-token";
+
+    public static bool Applies(HttpRequest request) => request.Headers.ContainsKey(ClientSecretHeader);
+
+    public static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, NpgsqlDataSource dataSource)
+    {
+        // RFC 6749 section 5.1: token responses must never be cached.
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        var request = http.Request;
+        var parameters = new Dictionary<string, string>();
+        if (request.ContentLength > 0 || request.ContentType is not null)
+        {
+            var (read, failure) = await TokenRequest.ReadAsync(request);
+            if (read is null)
+            {
+                return TokenEndpoints.Error(http, failure!);
+            }
+            parameters = read.Parameters.ToDictionary();
+        }
+        if (parameters.Keys.FirstOrDefault(k => k is "client_id" or "client_secret") is { } credential)
+        {
+            return TokenEndpoints.Error(http, OAuthFailure.InvalidRequest($"The exchange takes the client secret in the client_secret header only, not {credential} in the body."));
+        }
+        if (parameters.TryGetValue("grant_type", out var grantType) && grantType != GrantType)
+        {
+            return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "unsupported_grant_type",
+                $"With a client_secret header the grant is the API-token exchange: leave grant_type out or send {GrantType}."));
+        }
+
+        var secrets = request.Headers[ClientSecretHeader];
+        var client = secrets.Count == 1 ? await clients.AuthenticateBySecretAsync(secrets[0]!, http.RequestAborted) : null;
+        if (client is null)
+        {
+            return TokenEndpoints.InvalidClient(http, "The client_secret header names no active client.");
+        }
+        var apiToken = AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var authorization) &&
+            authorization.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)
+            ? ApiTokenSecrets.FromBasic(authorization.Parameter)
+            : null;
+        if (apiToken is null)
+        {
+            return TokenEndpoints.Error(http, OAuthFailure.InvalidRequest("Send the person's API token as 'Authorization: Basic {api_token}'."));
+        }
+        var person = await ApiTokens.FindPersonAsync(dataSource, apiToken, http.RequestAborted);
+        if (person is null || !person.Active)
+        {
+            return InvalidGrant(http, person is null ? "The API token is unknown or was deleted." : "The API token's person is deactivated.");
+        }
+        if (!client.Schools.Contains(person.SchoolId))
+        {
+            return InvalidGrant(http, "The client is not approved for the school of the API token's person.");
+        }
+
+        IReadOnlyList<string> scopes = PersonRoles.Narrow(client.Scopes, person.Role);
+        if (parameters.TryGetValue("scope", out var requested))
+        {
+            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+            var refused = asked.Where(s => !scopes.Contains(s)).ToList();
+            if (asked.Count == 0 || refused.Count > 0)
+            {
+                return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_scope",
+                    asked.Count == 0 ? "scope is empty." : $"Neither the client nor a {person.Role} may hold: {string.Join(' ', refused)}."));
+            }
+            scopes = asked;
+        }
+        if (scopes.Count == 0)
+        {
+            return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_scope",
+                $"The client holds no scope that a {person.Role} may use."));
+        }
+        var issued = await issuer.IssueForPersonAsync(client, person, [person.SchoolId], scopes, PersonClaims.BindingOf(secrets[0]!), http.RequestAborted);
+        return TypedResults.Json(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description) =>
+        TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
+}
