@@ -107,6 +107,10 @@ public static class MarkEndpoints
         var students = marks.Select(m => m.StudentId!.Value).ToArray();
         return await writes.RunAsync(http, school, body, async scope =>
         {
+            // Held until commit: the lesson cannot be deleted or moved under the register being written.
+            await scope.Connection.ExecuteAsync(new CommandDefinition(
+                "select 1 from lessons where school_id = @school and lesson_id = @lessonId for share",
+                new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
             var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(LessonEndpoints.NotFound(lessonId));
             var candidates = (await scope.Connection.QueryAsync<Candidate>(new CommandDefinition("""

@@ -33,6 +33,7 @@ public static class HttpServices
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<BadRequestBodies>();
         builder.Services.AddExceptionHandler<DatabaseUnavailable>();
+        builder.Services.AddExceptionHandler<ConstraintViolations>();
         builder.Services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);
