@@ -136,6 +136,25 @@ public class HttpConventionTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         Assert.Contains("Http:TrustedProxies", line, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TheApiDocsPageKeepsAuthorizationInMemoryUnlessConfigured()
+    {
+        await using var persisting = app.CreateRestarted(new Dictionary<string, string?> { ["ApiDocs:PersistAuthorization"] = "true" });
+
+        Assert.DoesNotContain("\"persistAuthorization\":true", await SwaggerUiConfigAsync(app), StringComparison.Ordinal);
+        Assert.Contains("\"persistAuthorization\":true", await SwaggerUiConfigAsync(persisting), StringComparison.Ordinal);
+    }
+
+    /// <summary>The page and the script that carries its configuration, as the browser loads them.</summary>
+    private static async Task<string> SwaggerUiConfigAsync(StatsApiFactory factory)
+    {
+        var client = factory.CreateClient();
+        var page = await client.GetStringAsync("/api-docs/index.html");
+        var script = await client.GetStringAsync("/api-docs/index.js");
+        Assert.Contains("index.js", page, StringComparison.Ordinal);
+        return page + script;
+    }
+
     /// <summary>A request as it arrives from <paramref name="remoteAddress"/>, claiming the client used HTTPS.</summary>
     private Task<HttpContext> SendAsHttpsFromAsync(string remoteAddress, string path) =>
         app.Server.SendAsync(context =>
