@@ -12,12 +12,12 @@ RUN dotnet publish src/StatsApi/StatsApi.csproj -c Release --no-restore -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
-# Behind a TLS-terminating proxy or ingress: plain HTTP inside. Name the proxy's network, e.g.
-# Http__TrustedProxies__0=10.0.0.0/8, so its X-Forwarded-Proto and X-Forwarded-For are believed.
+# Plain HTTP on 8080 (the base image's port) for a TLS-terminating proxy or ingress, which must be named:
+# the service refuses to start until Http__TrustedProxies__0 is its address or network (10.0.0.0/8), and
+# then answers only what that proxy reports as HTTPS, the health probes apart. compose.yaml shows one.
 # To terminate TLS here instead, mount a certificate and set Kestrel__Certificates__Default__Path,
 # Kestrel__Certificates__Default__Password, Http__AllowPlainHttp=false and ASPNETCORE_URLS=https://+:8443.
-ENV ASPNETCORE_URLS=http://+:8080 \
-    Http__AllowPlainHttp=true
+ENV Http__AllowPlainHttp=true
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "StatsApi.dll"]

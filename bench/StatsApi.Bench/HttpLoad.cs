@@ -15,7 +15,9 @@ internal static class HttpLoad
         var start = new ProcessStartInfo("dotnet", [serviceDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["ConnectionStrings__Default"] = connectionString;
         start.Environment["ASPNETCORE_URLS"] = baseAddress.ToString();
+        // The benchmark stands where the TLS-terminating proxy would: on loopback, saying X-Forwarded-Proto: https.
         start.Environment["Http__AllowPlainHttp"] = "true";
+        start.Environment["Http__TrustedProxies__0"] = "127.0.0.1";
         start.Environment["Auth__Issuer"] = baseAddress.ToString().TrimEnd('/');
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         using var service = Process.Start(start)!;
@@ -26,6 +28,7 @@ internal static class HttpLoad
         try
         {
             using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = baseAddress };
+            http.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
             await WaitUntilLiveAsync(http);
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await GetTokenAsync(http, serviceDll, connectionString));
 

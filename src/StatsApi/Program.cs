@@ -56,9 +56,10 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
         return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
     }
 
+    // Before the database is touched, so a bad HTTP setting fails the start at once.
+    app.UseStatsApiHttp();
     await app.PrepareDatabaseAsync();
 
-    app.UseStatsApiHttp();
     app.UseAuthentication();
     app.UseAuthorization();
 

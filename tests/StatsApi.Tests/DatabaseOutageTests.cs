@@ -8,7 +8,7 @@ namespace StatsApi.Tests;
 /// The service connects as an ordinary role, whose connections the test can refuse, and leaves
 /// migrations to a privileged deployment step as a locked-down production would.
 /// </summary>
-public sealed class OrdinaryRoleFactory : StatsApiFactory
+public class OrdinaryRoleFactory : StatsApiFactory
 {
     public OrdinaryRoleFactory() => With("Database:MigrateOnStartup", "false");
 
@@ -25,6 +25,16 @@ public sealed class OrdinaryRoleFactory : StatsApiFactory
         ConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = Role }.ConnectionString;
     }
 
+    /// <summary>Refuses (or allows again) the service's connections, dropping those it holds.</summary>
+    public async Task RefuseConnectionsAsync(bool refuse)
+    {
+        await AsSuperuserAsync($"""
+            alter role {Role} connection limit {(refuse ? 0 : -1)};
+            select pg_terminate_backend(pid) from pg_stat_activity where usename = '{Role}';
+            """);
+        DataSource.Clear();
+    }
+
     public async Task AsSuperuserAsync(string sql)
     {
         var superuser = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = "postgres", Pooling = false }.ConnectionString;
@@ -39,20 +49,11 @@ public class DatabaseOutageTests(OrdinaryRoleFactory app) : IClassFixture<Ordina
 {
     private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
 
-    private async Task RefuseConnectionsAsync(bool refuse)
-    {
-        await app.AsSuperuserAsync($"""
-            alter role {app.Role} connection limit {(refuse ? 0 : -1)};
-            select pg_terminate_backend(pid) from pg_stat_activity where usename = '{app.Role}';
-            """);
-        app.DataSource.Clear();
-    }
-
     [Fact]
     public async Task AnUnreachableDatabaseIs503WithRetryAfterWhileTokensStillValidate()
     {
         var client = await app.CreateClientForSchoolsAsync("oakwood-primary");
-        await RefuseConnectionsAsync(true);
+        await app.RefuseConnectionsAsync(true);
         try
         {
             var response = await client.GetAsync(Summary);
@@ -64,7 +65,7 @@ public class DatabaseOutageTests(OrdinaryRoleFactory app) : IClassFixture<Ordina
         }
         finally
         {
-            await RefuseConnectionsAsync(false);
+            await app.RefuseConnectionsAsync(false);
         }
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
@@ -67,12 +68,103 @@ public class HttpConventionTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     public async Task BehindAProxyAClientThatUsedPlainHttpIsRefused()
     {
         var client = app.CreateClient();
-        using var clear = new HttpRequestMessage(HttpMethod.Get, "/health/live") { Headers = { { "X-Forwarded-Proto", "http" } } };
-        using var tls = new HttpRequestMessage(HttpMethod.Get, "/health/live") { Headers = { { "X-Forwarded-Proto", "https" } } };
+        using var clear = new HttpRequestMessage(HttpMethod.Get, "/.well-known/jwks.json") { Headers = { { "X-Forwarded-Proto", "http" } } };
+        using var tls = new HttpRequestMessage(HttpMethod.Get, "/.well-known/jwks.json") { Headers = { { "X-Forwarded-Proto", "https" } } };
 
         await (await client.SendAsync(clear)).AssertProblemAsync(HttpStatusCode.BadRequest, "https_required");
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(tls)).StatusCode);
     }
+
+    [Fact]
+    public async Task BehindAProxyASecretSentStraightToThePortGetsNoToken()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        // No proxy in between: plain HTTP to the service's own port, with no X-Forwarded-Proto.
+        using var direct = app.Server.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = StatsApiFactory.BasicAuth(credentials.Client.ClientId, credentials.ClientSecret);
+
+        var response = await direct.SendAsync(request);
+
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "https_required");
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7")]
+    [InlineData("127.0.0.1")]
+    public async Task BehindAProxyOnlyTheNamedProxyIsBelievedWhenItSaysHttps(string remoteAddress)
+    {
+        var context = await SendAsHttpsFromAsync(remoteAddress, "/.well-known/jwks.json");
+
+        Assert.Equal(StatusCodes.Status400BadRequest, context.Response.StatusCode);
+        Assert.Contains("https_required", await new StreamReader(context.Response.Body).ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BehindAProxyHttpsReportedByTheNamedProxyIsServedWithHsts()
+    {
+        var context = await SendAsHttpsFromAsync(StatsApiFactory.ProxyAddress, "/.well-known/jwks.json");
+
+        Assert.Equal(StatusCodes.Status200OK, context.Response.StatusCode);
+        Assert.StartsWith("max-age=", context.Response.Headers.StrictTransportSecurity.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BehindAProxyHealthProbesAnswerPlainHttpStraightToThePort()
+    {
+        using var direct = app.Server.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ProxyModeWithoutANamedProxyRefusesToStart()
+    {
+        var (exit, _, error) = await StatsApiProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Default"] = app.ConnectionString,
+            ["Http__AllowPlainHttp"] = "true",
+            ["Http__TrustedProxies__0"] = null,
+        });
+
+        Assert.Equal(1, exit);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Http:TrustedProxies", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheApiDocsPageKeepsAuthorizationInMemoryUnlessConfigured()
+    {
+        await using var persisting = app.CreateRestarted(new Dictionary<string, string?> { ["ApiDocs:PersistAuthorization"] = "true" });
+
+        Assert.DoesNotContain("\"persistAuthorization\":true", await SwaggerUiConfigAsync(app), StringComparison.Ordinal);
+        Assert.Contains("\"persistAuthorization\":true", await SwaggerUiConfigAsync(persisting), StringComparison.Ordinal);
+    }
+
+    /// <summary>The page and the script that carries its configuration, as the browser loads them.</summary>
+    private static async Task<string> SwaggerUiConfigAsync(StatsApiFactory factory)
+    {
+        var client = factory.CreateClient();
+        var page = await client.GetStringAsync("/api-docs/index.html");
+        var script = await client.GetStringAsync("/api-docs/index.js");
+        Assert.Contains("index.js", page, StringComparison.Ordinal);
+        return page + script;
+    }
+
+    /// <summary>A request as it arrives from <paramref name="remoteAddress"/>, claiming the client used HTTPS.</summary>
+    private Task<HttpContext> SendAsHttpsFromAsync(string remoteAddress, string path) =>
+        app.Server.SendAsync(context =>
+        {
+            context.Connection.RemoteIpAddress = IPAddress.Parse(remoteAddress);
+            context.Request.Method = HttpMethods.Get;
+            context.Request.Host = new HostString("statsapi.test");
+            context.Request.Path = path;
+            context.Request.Headers["X-Forwarded-Proto"] = "https";
+        });
 
     [Fact]
     public async Task SecurityHeadersAreSet()

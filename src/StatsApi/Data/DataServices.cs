@@ -1,4 +1,5 @@
 using Dapper;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace StatsApi.Data;
 
@@ -16,6 +17,9 @@ public static class DataServices
         builder.Services.AddNpgsqlDataSource(connectionString);
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<DemoData>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // One instance, so its kept answer outlives a probe.
+        builder.Services.AddSingleton<DatabaseReadyCheck>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;
     }

@@ -2,10 +2,30 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace StatsApi.Data;
 
-/// <summary>Ready means the database answers and every migration this build knows of is applied.</summary>
-public sealed class DatabaseReadyCheck(Migrator migrator) : IHealthCheck
+/// <summary>
+/// Ready means the database answers and every migration this build knows of is applied. The answer is
+/// kept for a moment, so however many probes arrive, the database is asked at most once a window.
+/// </summary>
+public sealed class DatabaseReadyCheck(Migrator migrator, TimeProvider time) : IHealthCheck
 {
+    public static readonly TimeSpan AnswerLifetime = TimeSpan.FromSeconds(2);
+
+    private Answer? _last;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (_last is { } last && time.GetUtcNow() - last.At < AnswerLifetime)
+        {
+            return last.Result;
+        }
+        var result = await AskAsync(cancellationToken);
+        // An unhealthy answer is kept too: a database that is down or out of connections is not helped by
+        // a query per probe, and the instance is out of rotation for at most one more window.
+        _last = new Answer(result, time.GetUtcNow());
+        return result;
+    }
+
+    private async Task<HealthCheckResult> AskAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -19,4 +39,6 @@ public sealed class DatabaseReadyCheck(Migrator migrator) : IHealthCheck
             return HealthCheckResult.Unhealthy("Database unreachable", ex);
         }
     }
+
+    private sealed record Answer(HealthCheckResult Result, DateTimeOffset At);
 }

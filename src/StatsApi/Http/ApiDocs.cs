@@ -55,13 +55,19 @@ public static class ApiDocs
     {
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapOpenApi("/openapi/{documentName}.yaml").AllowAnonymous();
+        // Secrets and tokens entered under Authorize stay in the page's memory unless configured otherwise:
+        // persisted, they sit in localStorage, where any script of the origin and anyone at the browser reads them.
+        var persistAuthorization = app.Configuration.GetValue<bool>("ApiDocs:PersistAuthorization");
         app.UseSwaggerUI(ui =>
         {
             ui.RoutePrefix = "api-docs";
             ui.DocumentTitle = "StatsApi";
             ui.SwaggerEndpoint(DocumentPath, "StatsApi v1");
             ui.EnableTryItOutByDefault();
-            ui.EnablePersistAuthorization();
+            if (persistAuthorization)
+            {
+                ui.EnablePersistAuthorization();
+            }
             ui.DisplayRequestDuration();
         });
         return app;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace StatsApi.Http;
 
@@ -10,6 +11,9 @@ public sealed class HttpOptions
 {
     /// <summary>Serve plain HTTP behind a TLS-terminating proxy that sets X-Forwarded-Proto.</summary>
     public bool AllowPlainHttp { get; set; }
+
+    /// <summary>Addresses or networks of the proxies whose X-Forwarded-Proto and X-Forwarded-For are believed.</summary>
+    public string[] TrustedProxies { get; set; } = [];
 }
 
 public static class HttpServices
@@ -39,12 +43,13 @@ public static class HttpServices
             o.MaxAge = TimeSpan.FromDays(365);
             o.IncludeSubDomains = true;
         });
-        var trustedProxies = builder.Configuration.GetSection("Http:TrustedProxies").Get<string[]>() ?? [];
-        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<HttpOptions>>((o, http) =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
-            // Loopback is trusted by default; a proxy elsewhere must be named, or anyone could claim HTTPS or an address.
-            foreach (var proxy in trustedProxies)
+            // Only the proxies named are believed, not even loopback by default: anyone else could claim HTTPS or an address.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in http.Value.TrustedProxies.Where(p => !string.IsNullOrWhiteSpace(p)))
             {
                 if (System.Net.IPNetwork.TryParse(proxy, out var network))
                 {
@@ -66,23 +71,27 @@ public static class HttpServices
     public static WebApplication UseStatsApiHttp(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
-        var plainHttp = app.Configuration.GetValue<bool>("Http:AllowPlainHttp");
+        var plainHttp = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AllowPlainHttp;
         if (plainHttp)
         {
+            var forwarding = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+            if (forwarding.KnownProxies.Count == 0 && forwarding.KnownIPNetworks.Count == 0)
+            {
+                throw new ConfigurationException(
+                    "Http:AllowPlainHttp needs the TLS-terminating proxy named in Http:TrustedProxies (e.g. Http__TrustedProxies__0=10.0.0.5).");
+            }
             app.UseForwardedHeaders();
         }
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Sent only on HTTPS responses, including those a trusted proxy says it received over HTTPS.
         app.UseHsts();
-        // Bearer tokens must never cross the wire in clear (RFC 6750 section 5.3). Behind a proxy, plain
-        // HTTP is refused when the trusted proxy reports that the client itself used it.
+        // Secrets and bearer tokens must never cross the wire in clear (RFC 6750 section 5.3). Behind a proxy,
+        // a request is HTTPS only when a trusted proxy says so (X-Forwarded-Proto, applied above); a request
+        // that reaches the port directly is refused, except the health probes orchestrators send that way.
         app.Use(async (context, next) =>
         {
-            var reachedInClear = plainHttp
-                ? !context.Request.IsHttps && context.Request.Headers.ContainsKey("X-Original-Proto")
-                : !context.Request.IsHttps;
-            if (!reachedInClear)
+            if (context.Request.IsHttps || (plainHttp && Health.IsProbe(context.Request.Path)))
             {
                 await next(context);
                 return;

@@ -21,6 +21,9 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string Issuer = "https://statsapi.test";
     public const string Audience = "statsapi";
 
+    /// <summary>The TLS-terminating proxy the service is configured to believe.</summary>
+    public const string ProxyAddress = "192.0.2.10";
+
     // Production runs with encrypted signing keys, and so do the tests.
     private static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
@@ -80,6 +83,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Auth:Audience"] = Audience,
             // The test server speaks plain HTTP in process, as a service behind a TLS-terminating proxy does.
             ["Http:AllowPlainHttp"] = "true",
+            ["Http:TrustedProxies:0"] = ProxyAddress,
             // The test output shows the service's warnings and errors, not a line per request.
             ["Logging:LogLevel:Default"] = "Warning",
         };
@@ -93,6 +97,17 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(key, value);
         }
         builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
+    }
+
+    /// <summary>
+    /// Clients speak as the proxy does: it received the request over HTTPS. TestServer requests carry no
+    /// remote address, and forwarded headers are believed from such a connection as from a Unix socket;
+    /// tests of who is believed set the address through Server.SendAsync.
+    /// </summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
     }
 
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
