@@ -178,7 +178,8 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
     [Fact]
     public async Task ABodyOverKestrelsLimitIs413WithAnOAuthErrorWhetherItsLengthIsDeclaredOrNot()
     {
-        await using var kestrel = app.CreateRestarted();
+        // On real Kestrel the test client connects from loopback: that is the proxy here.
+        await using var kestrel = app.CreateRestarted(new Dictionary<string, string?> { ["Http:TrustedProxies:0"] = "127.0.0.1" });
         kestrel.UseKestrel(0);
         var client = kestrel.CreateClient();
         var padding = new string('x', 2 * 1024 * 1024);
