@@ -15,6 +15,7 @@ public static class DataServices
         }
         builder.Services.AddNpgsqlDataSource(connectionString);
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton<DemoData>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;

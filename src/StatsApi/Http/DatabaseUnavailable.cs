@@ -1,32 +1,67 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
+using StatsApi.Data;
 
 namespace StatsApi.Http;
 
-/// <summary>A database that cannot be reached is the service's trouble, not a bug: 503 with Retry-After.</summary>
+public enum DatabaseFailure
+{
+    /// <summary>Not a database failure this handler answers: a bug, left to the 500 path.</summary>
+    None,
+
+    /// <summary>The database cannot be reached or did not answer in time: 503 with Retry-After.</summary>
+    Outage,
+
+    /// <summary>A concurrent write deadlocked or conflicted with this one and escaped its retries: 409 with Retry-After.</summary>
+    WriteConflict,
+}
+
+/// <summary>
+/// The one place that decides which database failures are the service's trouble rather than a bug: an
+/// unreachable or unanswering database is an outage; a deadlock or serialization failure is a write
+/// conflict, which the database resolved by aborting this request, and never an outage.
+/// </summary>
 public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger) : IExceptionHandler
 {
+    public static DatabaseFailure Classify(Exception exception) => exception switch
+    {
+        _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,
+        NpgsqlException { IsTransient: true } or TimeoutException => DatabaseFailure.Outage,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => DatabaseFailure.Outage,
+        _ => DatabaseFailure.None,
+    };
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var unavailable = exception is NpgsqlException { IsTransient: true } or TimeoutException ||
-            exception is NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException };
-        if (!unavailable)
+        var failure = Classify(exception);
+        if (failure == DatabaseFailure.None)
         {
             return false;
         }
-        logger.LogError(exception, "Database unavailable");
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = "5";
+        var outage = failure == DatabaseFailure.Outage;
+        if (outage)
+        {
+            logger.LogError(exception, "Database unavailable");
+        }
+        else
+        {
+            logger.LogWarning("A write conflicted with a concurrent one ({SqlState}) and was refused", ((PostgresException)exception).SqlState);
+        }
+        var status = outage ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict;
+        httpContext.Response.StatusCode = status;
+        httpContext.Response.Headers.RetryAfter = outage ? "5" : "1";
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
             ProblemDetails =
             {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The service is briefly unavailable.",
-                Detail = "The database did not answer; retry after the delay in Retry-After.",
-                Extensions = { [Problems.ErrorCode] = "database_unavailable" },
+                Status = status,
+                Title = outage ? "The service is briefly unavailable." : "A concurrent write conflicted with this request.",
+                Detail = outage
+                    ? "The database did not answer; retry after the delay in Retry-After."
+                    : "Another request changed the same data at the same moment; the request can be retried after the delay in Retry-After.",
+                Extensions = { [Problems.ErrorCode] = outage ? "database_unavailable" : "write_conflict" },
             },
         });
     }
