@@ -1,3 +1,4 @@
+using Dapper;
 using Npgsql;
 using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
@@ -19,6 +20,22 @@ public class MigrationTests
         Assert.Empty(await new Migrator(dataSource, logger).PendingAsync());
         await using var command = dataSource.CreateCommand("select count(*) from schema_migrations");
         Assert.Equal((long)Migrator.All.Count, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task AMigratorWaitsForAnotherInstanceLongerThanTheCommandTimeout()
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateEmptyDatabaseAsync()) { CommandTimeout = 1 }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var other = await dataSource.OpenConnectionAsync();
+        await other.ExecuteAsync("select pg_advisory_lock(@key)", new { key = Migrator.AdvisoryLockKey });
+
+        var migrating = new Migrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).ApplyAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.False(migrating.IsCompleted);
+        await other.ExecuteAsync("select pg_advisory_unlock(@key)", new { key = Migrator.AdvisoryLockKey });
+
+        Assert.Equal(Migrator.All.Select(m => m.Version), await migrating);
     }
 
     [Fact]

@@ -44,4 +44,56 @@ public class RollupConcurrencyTests(StatsApiFactory app) : IClassFixture<StatsAp
     [Fact]
     public Task ALessonMoveDuringAnAttendanceWriteLeavesBothRollupsExact() =>
         RaceAsync("ravenscroft-high", MarkAll("excused"), MoveLesson);
+
+    [Fact]
+    public async Task ConcurrentAttendanceWritesOverlappingInDaysAndCoursesNeitherDeadlockNorDrift()
+    {
+        const string school = "lakeside-academy";
+        const int writers = 8;
+        string[] statuses = ["present", "absent", "late", "excused"];
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var records = (await connection.QueryAsync<(long Lesson, long Student)>(
+            "select lesson_id, student_id from attendance_records where school_id = @school", new { school })).ToList();
+
+        // Each writer owns a share of the records (rows never collide) spread over every day and course
+        // (rollup rows do), and sends them in an order of its own.
+        async Task WriteAsync(int writer)
+        {
+            var random = new Random(writer);
+            var mine = records.Where(r => r.Student % writers == writer).ToArray();
+            await using var own = await app.DataSource.OpenConnectionAsync();
+            for (var round = 0; round < 4; round++)
+            {
+                random.Shuffle(mine);
+                var some = mine[..random.Next(mine.Length / 8, mine.Length + 1)];
+                var batch = new
+                {
+                    school,
+                    lessons = some.Select(r => r.Lesson).ToArray(),
+                    students = some.Select(r => r.Student).ToArray(),
+                    statuses = some.Select(_ => statuses[random.Next(statuses.Length)]).ToArray(),
+                };
+                await own.ExecuteAsync("""
+                    update attendance_records a set status = u.status
+                    from unnest(@lessons, @students, @statuses) u (lesson_id, student_id, status)
+                    where a.school_id = @school and a.lesson_id = u.lesson_id and a.student_id = u.student_id
+                    """, batch);
+                await own.ExecuteAsync("""
+                    delete from attendance_records a using unnest(@lessons, @students) u (lesson_id, student_id)
+                    where a.school_id = @school and a.lesson_id = u.lesson_id and a.student_id = u.student_id
+                    """, batch);
+                await own.ExecuteAsync("""
+                    insert into attendance_records (school_id, lesson_id, student_id, status)
+                    select @school, u.lesson_id, u.student_id, u.status
+                    from unnest(@lessons, @students, @statuses) u (lesson_id, student_id, status)
+                    """, batch);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(() => WriteAsync(w))));
+
+        Assert.Equal(records.Count, await connection.ExecuteScalarAsync<long>(
+            "select count(*) from attendance_records where school_id = @school", new { school }));
+        Assert.Equal(0, await Rollups.MismatchesAsync(connection));
+    }
 }

@@ -16,6 +16,7 @@ public static class DataServices
         }
         builder.Services.AddNpgsqlDataSource(connectionString);
         builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton<DemoData>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // One instance, so its kept answer outlives a probe.

@@ -12,25 +12,28 @@ public sealed record Migration(string Version, string Sql, string Checksum);
 public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logger)
 {
     // Serialises migrators of several instances that start at the same moment.
-    private const long AdvisoryLockKey = 0x5374_6174_7341_7069;
+    internal const long AdvisoryLockKey = 0x5374_6174_7341_7069;
 
     public static IReadOnlyList<Migration> All { get; } = Load();
 
     public async Task<IReadOnlyList<string>> ApplyAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey });
+        // Waiting for another instance's migrations, or running a long one, is no failure: only
+        // cancellation (the host stopping) ends the wait.
+        await connection.ExecuteAsync(Unbounded("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
         try
         {
-            await connection.ExecuteAsync("""
+            await connection.ExecuteAsync(Unbounded("""
                 create table if not exists schema_migrations (
                     version     text primary key,
                     checksum    text not null,
                     applied_at  timestamptz not null default now()
                 )
-                """);
+                """, cancellationToken: cancellationToken));
             var applied = (await connection.QueryAsync<(string Version, string Checksum)>(
-                "select version, checksum from schema_migrations")).ToDictionary(m => m.Version, m => m.Checksum);
+                Unbounded("select version, checksum from schema_migrations", cancellationToken: cancellationToken)))
+                .ToDictionary(m => m.Version, m => m.Checksum);
 
             var newlyApplied = new List<string>();
             foreach (var migration in All)
@@ -46,10 +49,10 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
                 }
 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
-                await connection.ExecuteAsync(
+                await connection.ExecuteAsync(Unbounded(migration.Sql, transaction: transaction, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(Unbounded(
                     "insert into schema_migrations (version, checksum) values (@Version, @Checksum)",
-                    new { migration.Version, migration.Checksum }, transaction);
+                    new { migration.Version, migration.Checksum }, transaction, cancellationToken));
                 await transaction.CommitAsync(cancellationToken);
                 logger.LogInformation("Applied migration {Version}", migration.Version);
                 newlyApplied.Add(migration.Version);
@@ -58,6 +61,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
         }
         finally
         {
+            // Not cancellable: a lock left on a pooled connection would block every other migrator.
             await connection.ExecuteAsync("select pg_advisory_unlock(@key)", new { key = AdvisoryLockKey });
         }
     }
@@ -66,12 +70,17 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
     public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var exists = await connection.ExecuteScalarAsync<bool>("select to_regclass('schema_migrations') is not null");
+        var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select to_regclass('schema_migrations') is not null", cancellationToken: cancellationToken));
         var applied = exists
-            ? (await connection.QueryAsync<string>("select version from schema_migrations")).ToHashSet()
+            ? (await connection.QueryAsync<string>(new CommandDefinition("select version from schema_migrations", cancellationToken: cancellationToken))).ToHashSet()
             : [];
         return All.Select(m => m.Version).Where(v => !applied.Contains(v)).ToList();
     }
+
+    private static CommandDefinition Unbounded(string sql, object? parameters = null, NpgsqlTransaction? transaction = null,
+        CancellationToken cancellationToken = default) =>
+        new(sql, parameters, transaction, commandTimeout: 0, cancellationToken: cancellationToken);
 
     private static List<Migration> Load()
     {

@@ -1,40 +1,51 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
+using StatsApi.Data;
 
 namespace StatsApi.Http;
 
+public enum DatabaseFailure
+{
+    /// <summary>Not a database failure this handler answers: a bug, left to the 500 path.</summary>
+    None,
+
+    /// <summary>The database cannot be reached or did not answer in time: 503 with Retry-After.</summary>
+    Outage,
+
+    /// <summary>A concurrent write deadlocked or conflicted with this one and escaped its retries: 409 with Retry-After.</summary>
+    WriteConflict,
+}
+
 /// <summary>
-/// Database failures that are not bugs: an unreachable database is an outage (503 with Retry-After); a
-/// write that kept losing to concurrent writes after its retries is a conflict the client can retry (409).
+/// The one place that decides which database failures are the service's trouble rather than a bug: an
+/// unreachable or unanswering database is an outage; a deadlock or serialization failure is a write
+/// conflict, which the database resolved by aborting this request, and never an outage.
 /// </summary>
 public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger) : IExceptionHandler
 {
-    public enum Verdict { NotOurs, Outage, WriteConflict }
-
-    /// <summary>What an exception says about the database; one place decides what counts as an outage.</summary>
-    public static Verdict Judge(Exception exception) => exception switch
+    public static DatabaseFailure Classify(Exception exception) => exception switch
     {
-        PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure } => Verdict.WriteConflict,
-        NpgsqlException { IsTransient: true } or TimeoutException => Verdict.Outage,
-        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => Verdict.Outage,
-        _ => Verdict.NotOurs,
+        _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,
+        NpgsqlException { IsTransient: true } or TimeoutException => DatabaseFailure.Outage,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => DatabaseFailure.Outage,
+        _ => DatabaseFailure.None,
     };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        var verdict = Judge(exception);
-        if (verdict == Verdict.NotOurs)
+        var failure = Classify(exception);
+        if (failure == DatabaseFailure.None)
         {
             return false;
         }
-        var outage = verdict == Verdict.Outage;
+        var outage = failure == DatabaseFailure.Outage;
         if (outage)
         {
             logger.LogError(exception, "Database unavailable");
         }
         else
         {
-            logger.LogWarning("A write lost to concurrent writes after its retries ({SqlState})", (exception as PostgresException)?.SqlState);
+            logger.LogWarning("A write conflicted with a concurrent one ({SqlState}) and was refused", ((PostgresException)exception).SqlState);
         }
         var status = outage ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status409Conflict;
         httpContext.Response.StatusCode = status;
@@ -46,10 +57,10 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
             ProblemDetails =
             {
                 Status = status,
-                Title = outage ? "The service is briefly unavailable." : "A concurrent write conflicted with this one.",
+                Title = outage ? "The service is briefly unavailable." : "A concurrent write conflicted with this request.",
                 Detail = outage
                     ? "The database did not answer; retry after the delay in Retry-After."
-                    : "Other writes to the same records kept conflicting with this one; nothing was changed. Retry after the delay in Retry-After.",
+                    : "Another request changed the same data at the same moment; the request can be retried after the delay in Retry-After.",
                 Extensions = { [Problems.ErrorCode] = outage ? "database_unavailable" : "write_conflict" },
             },
         });

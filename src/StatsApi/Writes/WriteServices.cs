@@ -6,7 +6,6 @@ public static class WriteServices
 {
     public static IHostApplicationBuilder AddStatsApiWrites(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton<SchoolWrites>();
         builder.Services.AddHostedService<IdempotencyKeySweeper>();
         // Binding failures reach the exception handler, which names the field at fault, in every environment.
