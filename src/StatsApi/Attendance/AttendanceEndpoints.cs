@@ -42,6 +42,7 @@ public static class AttendanceEndpoints
     }
 
     private static async Task<Results<Ok<AttendanceSummary>, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
+        HttpContext http,
         SummaryQuery query,
         AuthorizedSchool school,
         [Description("First day, ISO 8601 (2026-09-01).")] string? from,
@@ -52,6 +53,15 @@ public static class AttendanceEndpoints
         [FromQuery(Name = "student_id"), Description("Only this student's marks.")] string? studentId,
         CancellationToken cancellationToken)
     {
+        // A student acting through a tool reads their own attendance only: another student's id answers as missing.
+        if (Caller.Person(http.User) is { IsStudent: true } student)
+        {
+            studentId ??= student.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (studentId != student.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                return Problems.NotFound("student", "student_id", $"The school has no student {studentId}.");
+            }
+        }
         var (request, errors) = SummaryRequest.Parse(school.Id, from, to, courseId, groupBy, teacherId, studentId);
         if (request is null)
         {

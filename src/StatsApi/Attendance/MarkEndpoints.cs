@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
+using StatsApi.Courses;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.Paging;
@@ -81,15 +82,18 @@ public static class MarkEndpoints
             return Problems.Validation(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await LessonEndpoints.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is null)
+        if (await LessonEndpoints.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is not { } lesson
+            || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
         {
             return LessonEndpoints.NotFound(lessonId);
         }
         var rows = (await connection.QueryAsync<MarkResponse>(new CommandDefinition($"""
             select {Columns} from attendance_records
             where school_id = @school and lesson_id = @lessonId and (@after::bigint is null or student_id > @after)
+              and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
-            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1 }, cancellationToken: http.RequestAborted))).ToList();
+            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1, self = OwnStudentId(http) },
+            cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
 
@@ -113,6 +117,7 @@ public static class MarkEndpoints
                 new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
             var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(LessonEndpoints.NotFound(lessonId));
+            await Teaching.RequireOwnCourseAsync(scope, lesson.CourseId, "lesson_id");
             var candidates = (await scope.Connection.QueryAsync<Candidate>(new CommandDefinition("""
                 select s.id as student_id, u.role, coalesce(u.active, false) as active, e.student_id is not null as enrolled
                 from unnest(@students) with ordinality s (id, position)
@@ -174,7 +179,7 @@ public static class MarkEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var mark = await FindAsync(connection, null, school.Id, lessonId, studentId, http.RequestAborted);
-        if (mark is null)
+        if (mark is null || OwnStudentId(http) is { } self && self != studentId)
         {
             return MarkNotFound(lessonId, studentId);
         }
@@ -224,6 +229,8 @@ public static class MarkEndpoints
     {
         var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true)
             ?? throw SchoolWrites.Refuse(MarkNotFound(lessonId, studentId));
+        var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation);
+        await Teaching.RequireOwnCourseAsync(scope, lesson!.CourseId, "lesson_id");
         return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
             ? throw SchoolWrites.Refuse(Problems.StaleVersion("mark"))
             : current;
@@ -246,7 +253,7 @@ public static class MarkEndpoints
         var isStudent = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student')",
             new { school = school.Id, studentId }, cancellationToken: http.RequestAborted));
-        if (!isStudent)
+        if (!isStudent || OwnStudentId(http) is { } self && self != studentId)
         {
             return Problems.NotFound("student", $"The school has no student {studentId}.");
         }
@@ -272,6 +279,9 @@ public static class MarkEndpoints
         await connection.QuerySingleOrDefaultAsync<MarkResponse>(new CommandDefinition(
             $"select {Columns} from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId {(forUpdate ? "for update" : "")}",
             new { school, lessonId, studentId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>A student acting through a tool sees only their own marks.</summary>
+    private static long? OwnStudentId(HttpContext http) => Caller.Person(http.User) is { IsStudent: true } student ? student.UserId : null;
 
     private static ProblemHttpResult MarkNotFound(long lessonId, long studentId) =>
         Problems.NotFound("mark", $"Lesson {lessonId} of the school has no mark for student {studentId}.");

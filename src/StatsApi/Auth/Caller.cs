@@ -35,4 +35,16 @@ public static class Caller
     /// <summary>The person a token acts for (a token with a role names its user as sub); null for a client's own token.</summary>
     public static long? PersonId(ClaimsPrincipal user) =>
         user.FindFirst("role") is not null && long.TryParse(user.FindFirst("sub")?.Value, out var id) ? id : null;
+
+    /// <summary>The person a token acts for, with their role; null for an application's own token.</summary>
+    public static ActingPerson? Person(ClaimsPrincipal user) =>
+        PersonId(user) is { } id && user.FindFirst("role")?.Value is { } role ? new ActingPerson(id, role) : null;
+}
+
+/// <summary>A person a token acts for: a teacher keeps their own courses, a student sees only their own records.</summary>
+public sealed record ActingPerson(long UserId, string Role)
+{
+    public bool IsTeacher => Role == "teacher";
+
+    public bool IsStudent => Role == "student";
 }

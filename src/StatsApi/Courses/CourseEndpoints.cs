@@ -32,7 +32,7 @@ public static class CourseEndpoints
         var group = routes.MapSchoolResource(Resource, "Courses");
         group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
             .WithName("ListCourses").WithSummary("The school's courses")
-            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order.");
+            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order. A teacher acting through a tool lists the courses they teach; a student, the courses they are enrolled in.");
         group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetCourse").WithSummary("One course")
@@ -78,8 +78,21 @@ public static class CourseEndpoints
               and (@after::bigint is null or course_id > @after)
               and (@teacher::bigint is null or teacher_id = @teacher)
               and (@q::text is null or strpos(lower(code || ' ' || name), lower(@q)) > 0)
+              and (@teaching::bigint is null or teacher_id = @teaching)
+              and (@student::bigint is null or exists (select 1 from enrolments e
+                   where e.school_id = courses.school_id and e.course_id = courses.course_id and e.student_id = @student))
             order by course_id limit @limit
-            """, new { school = school.Id, after = after?.CourseId, teacher = query.TeacherId, q = query.Q, limit = query.Size + 1 },
+            """,
+            new
+            {
+                school = school.Id,
+                after = after?.CourseId,
+                teacher = query.TeacherId,
+                q = query.Q,
+                limit = query.Size + 1,
+                teaching = Caller.Person(http.User) is { IsTeacher: true } t ? t.UserId : (long?)null,
+                student = Caller.Person(http.User) is { IsStudent: true } p ? p.UserId : (long?)null,
+            },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new CourseKey(r.CourseId)));
     }
@@ -89,7 +102,7 @@ public static class CourseEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var course = await FindAsync(connection, null, school.Id, courseId, http.RequestAborted);
-        if (course is null)
+        if (course is null || !await StudentMaySeeAsync(connection, http, school.Id, courseId))
         {
             return NotFound(courseId);
         }
@@ -169,6 +182,13 @@ public static class CourseEndpoints
         await connection.QuerySingleOrDefaultAsync<CourseResponse>(new CommandDefinition(
             $"select {Columns} from courses where school_id = @school and course_id = @courseId {(forUpdate ? "for update" : "")}",
             new { school, courseId }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>A student sees only the courses they are enrolled in; anyone else sees every course of the school.</summary>
+    internal static async Task<bool> StudentMaySeeAsync(NpgsqlConnection connection, HttpContext http, string school, long courseId) =>
+        Caller.Person(http.User) is not { IsStudent: true } student ||
+        await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from enrolments where school_id = @school and course_id = @courseId and student_id = @student)",
+            new { school, courseId, student = student.UserId }, cancellationToken: http.RequestAborted));
 
     internal static ProblemHttpResult NotFound(long courseId) => Problems.NotFound("course", $"The school has no course {courseId}.");
 }

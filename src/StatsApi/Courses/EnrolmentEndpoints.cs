@@ -47,15 +47,19 @@ public static class EnrolmentEndpoints
             return Problems.Validation(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await CourseEndpoints.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null)
+        if (await CourseEndpoints.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null
+            || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, courseId))
         {
             return CourseEndpoints.NotFound(courseId);
         }
         var rows = (await connection.QueryAsync<EnrolmentResponse>(new CommandDefinition($"""
             select {Columns} from enrolments
             where school_id = @school and course_id = @courseId and (@after::bigint is null or student_id > @after)
+              and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
-            """, new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1 }, cancellationToken: http.RequestAborted))).ToList();
+            """,
+            new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1, self = Caller.Person(http.User) is { IsStudent: true } s ? s.UserId : (long?)null },
+            cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
 

@@ -43,7 +43,7 @@ public static class LessonEndpoints
         var group = routes.MapSchoolResource(Resource, "Lessons");
         group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead)
             .WithName("ListLessons").WithSummary("The school's lessons")
-            .WithDescription("Needs lessons:read. Filters by course, teacher and a range of days; in order of start.");
+            .WithDescription("Needs lessons:read. Filters by course, teacher and a range of days; in order of start. A teacher acting through a tool lists the lessons of the courses they teach (and those they teach); a student, the lessons of their courses.");
         group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetLesson").WithSummary("One lesson")
@@ -53,21 +53,21 @@ public static class LessonEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateLesson").WithSummary("Schedule a lesson")
-            .WithDescription("Needs lessons:write. The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
+            .WithDescription("Needs lessons:write; a teacher acting through a tool, a course of their own (403 not_your_course otherwise). The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
         group.MapPatch("/{lesson_id:long}", UpdateAsync).RequireScope(Scopes.LessonsWrite)
             .Produces<LessonResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("UpdateLesson").WithSummary("Reschedule or change a lesson")
-            .WithDescription("Needs lessons:write. A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
+            .WithDescription("Needs lessons:write; a teacher acting through a tool, a course of their own (403 not_your_course otherwise). A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
         group.MapDelete("/{lesson_id:long}", DeleteAsync).RequireScope(Scopes.LessonsWrite)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .WithName("DeleteLesson").WithSummary("Delete a lesson")
-            .WithDescription("Needs lessons:write. A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
+            .WithDescription("Needs lessons:write; a teacher acting through a tool, a course of their own (403 not_your_course otherwise). A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
         return group;
     }
 
@@ -96,6 +96,10 @@ public static class LessonEndpoints
               and (@from::date is null or l.starts_at >= (@from::date::timestamp at time zone s.time_zone))
               and (@to::date is null or l.starts_at < ((@to::date + 1)::timestamp at time zone s.time_zone))
               and (@afterStart::timestamptz is null or (l.starts_at, l.lesson_id) > (@afterStart, @afterId))
+              and (@teaching::bigint is null or l.teacher_id = @teaching
+                   or exists (select 1 from courses c where c.school_id = l.school_id and c.course_id = l.course_id and c.teacher_id = @teaching))
+              and (@student::bigint is null or exists (select 1 from enrolments e
+                   where e.school_id = l.school_id and e.course_id = l.course_id and e.student_id = @student))
             order by l.starts_at, l.lesson_id limit @limit
             """,
             new
@@ -108,6 +112,8 @@ public static class LessonEndpoints
                 afterStart = after?.StartsAt.ToUniversalTime(),
                 afterId = after?.LessonId,
                 limit = query.Size + 1,
+                teaching = Caller.Person(http.User) is { IsTeacher: true } t ? t.UserId : (long?)null,
+                student = Caller.Person(http.User) is { IsStudent: true } p ? p.UserId : (long?)null,
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
@@ -118,7 +124,7 @@ public static class LessonEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var lesson = await FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);
-        if (lesson is null)
+        if (lesson is null || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
         {
             return NotFound(lessonId);
         }
@@ -138,6 +144,7 @@ public static class LessonEndpoints
         {
             var course = await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}."));
+            await Teaching.RequireOwnCourseAsync(scope, course.CourseId);
             var teacher = body.TeacherId ?? course.TeacherId
                 ?? throw SchoolWrites.Refuse(Problems.Unprocessable("teacher_required", "teacher_id", "The course has no teacher: name the lesson's teacher_id."));
             await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
@@ -164,6 +171,7 @@ public static class LessonEndpoints
         return await writes.RunAsync(http, school, body, async scope =>
         {
             var current = await LockAsync(scope, lessonId);
+            await Teaching.RequireOwnCourseAsync(scope, current.CourseId, "lesson_id");
             // The change applied to what is stored must still be a lesson: checked here so the answer names the field.
             var timeErrors = new Dictionary<string, string[]>();
             LessonFields.CheckTimes(timeErrors, body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt, required: true);
@@ -171,9 +179,13 @@ public static class LessonEndpoints
             {
                 throw SchoolWrites.Refuse(Problems.Validation(timeErrors));
             }
-            if (body.CourseId is { } course && await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
+            if (body.CourseId is { } course)
             {
-                throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+                if (await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
+                {
+                    throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+                }
+                await Teaching.RequireOwnCourseAsync(scope, course);
             }
             if (body.TeacherId is { } teacher)
             {
@@ -208,6 +220,7 @@ public static class LessonEndpoints
         return await writes.RunAsync(http, school, lessonId, async scope =>
         {
             var current = await LockAsync(scope, lessonId);
+            await Teaching.RequireOwnCourseAsync(scope, current.CourseId, "lesson_id");
             if (current.Marks > 0 && cascade != true)
             {
                 var problem = Problems.Conflict("lesson_has_attendance", "cascade",

@@ -37,7 +37,7 @@ public static class UserEndpoints
         var group = routes.MapSchoolResource(Resource, "Users");
         group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
             .WithName("ListUsers").WithSummary("The school's people")
-            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order.");
+            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order. A student acting through a tool sees only themselves.");
         group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetUser").WithSummary("One person")
@@ -88,9 +88,20 @@ public static class UserEndpoints
               and (@course::bigint is null
                    or exists (select 1 from enrolments e where e.school_id = u.school_id and e.course_id = @course and e.student_id = u.user_id)
                    or exists (select 1 from courses c where c.school_id = u.school_id and c.course_id = @course and c.teacher_id = u.user_id))
+              and (@self::bigint is null or u.user_id = @self)
             order by u.user_id limit @limit
             """,
-            new { school = school.Id, after = after?.UserId, role = query.Role, active = query.Active, q = query.Q, course = query.CourseId, limit = query.Size + 1 },
+            new
+            {
+                school = school.Id,
+                after = after?.UserId,
+                role = query.Role,
+                active = query.Active,
+                q = query.Q,
+                course = query.CourseId,
+                limit = query.Size + 1,
+                self = Caller.Person(http.User) is { IsStudent: true } student ? student.UserId : (long?)null,
+            },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new UserKey(r.UserId)));
     }
@@ -100,7 +111,8 @@ public static class UserEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var user = await FindAsync(connection, null, school.Id, userId, http.RequestAborted);
-        if (user is null)
+        // A student sees their own profile only; anyone else's answers as missing.
+        if (user is null || (Caller.Person(http.User) is { IsStudent: true } student && student.UserId != userId))
         {
             return UserNotFound(userId);
         }

@@ -1,4 +1,3 @@
-using StatsApi.Data;
 
 namespace StatsApi.Writes;
 
