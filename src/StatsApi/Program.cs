@@ -73,6 +73,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapLessons();
     app.MapMarks();
     app.MapApiTokens();
+    app.MapClientAdmin();
 
     await app.RunAsync();
     return 0;

@@ -95,6 +95,42 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         return (await connection.QueryAsync<ApiClient>($"select {Columns} from api_clients order by created_at, client_id")).ToList();
     }
 
+    public async Task<ApiClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition(
+            $"select {Columns} from api_clients where client_id = @clientId", new { clientId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Changes an active client's name, tier, schools or scopes (validated like a new client). Its tokens
+    /// already issued carry the old grants, so they are revoked: the client's next token carries the new ones.
+    /// </summary>
+    public async Task<ApiClient?> UpdateAsync(string clientId, NewClient changed, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var updated = await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition($"""
+            update api_clients set name = @name, tier = @tier, schools = @schools, scopes = @scopes
+            where client_id = @clientId and revoked_at is null
+            returning {Columns}
+            """,
+            new
+            {
+                clientId,
+                name = changed.Name.Trim(),
+                tier = changed.Tier,
+                schools = changed.Schools.Distinct().ToArray(),
+                scopes = changed.Scopes.Distinct().ToArray(),
+            }, transaction, cancellationToken: cancellationToken));
+        if (updated is not null)
+        {
+            await Auth.Revocations.RevokeAsync(connection, transaction, Auth.RevocationKind.Client, clientId, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return updated;
+    }
+
     /// <summary>A new secret for an active client; the old one stops working at once.</summary>
     public async Task<ClientCredentials?> RotateSecretAsync(string clientId, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,130 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using StatsApi.Auth;
+using StatsApi.Http;
+
+namespace StatsApi.Tokens;
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ClientRequest
+{
+    [Required, MaxLength(200)]
+    public string? Name { get; init; }
+
+    [Required, Description("free, standard or premium: the rate-limit policy.")]
+    public string? Tier { get; init; }
+
+    [Required, Description("The schools the client may touch, e.g. [\"oakwood-primary\"].")]
+    public IReadOnlyList<string>? Schools { get; init; }
+
+    [Required, Description("The scopes the client may be granted.")]
+    public IReadOnlyList<string>? Scopes { get; init; }
+
+    public NewClient ToNewClient() => new(Name ?? "", Tier ?? "", Schools ?? [], Scopes ?? []);
+}
+
+/// <summary>The fields to change; a field left out keeps its value.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ClientChanges
+{
+    [MaxLength(200)]
+    public string? Name { get; init; }
+
+    public string? Tier { get; init; }
+
+    public IReadOnlyList<string>? Schools { get; init; }
+
+    public IReadOnlyList<string>? Scopes { get; init; }
+}
+
+public sealed record ClientList(IReadOnlyList<ApiClient> Data);
+
+/// <summary>The credentials of a new or re-keyed client: the only time the secret is shown.</summary>
+public sealed record ClientCredentialsResponse(string ClientId, string ClientSecret, string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes)
+{
+    public static ClientCredentialsResponse From(ClientCredentials credentials) => new(credentials.Client.ClientId, credentials.ClientSecret,
+        credentials.Client.Name, credentials.Client.Tier, credentials.Client.Schools, credentials.Client.Scopes);
+}
+
+/// <summary>
+/// The platform's client registry over HTTP, for an application holding the admin scope: the same
+/// code as the 'clients' admin commands.
+/// </summary>
+public static class ClientAdminEndpoints
+{
+    public static IEndpointRouteBuilder MapClientAdmin(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/v1/admin/clients").WithTags("Client administration").RequireScope(Scopes.Admin)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+        group.MapGet("", ListAsync).WithName("ListClients").WithSummary("The registered clients")
+            .WithDescription("Needs admin. Never their secrets.");
+        group.MapGet("/{client_id}", GetAsync).WithName("GetClient").WithSummary("One client")
+            .ProducesProblem(StatusCodes.Status404NotFound).WithDescription("Needs admin.");
+        group.MapPost("", CreateAsync).WithName("RegisterClient").WithSummary("Register a client")
+            .Produces<ClientCredentialsResponse>(StatusCodes.Status201Created)
+            .WithDescription("Needs admin. The answer holds client_id (32 characters) and client_secret (40), shown this once: the secret is stored only as a hash.");
+        group.MapPatch("/{client_id}", UpdateAsync).WithName("UpdateClient").WithSummary("Change a client's name, tier, schools or scopes")
+            .Produces<ApiClient>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Needs admin. The client's tokens issued before the change stop working (within the revocation bound), so its next token carries the new grants.");
+        group.MapPost("/{client_id}/rotate-secret", RotateAsync).WithName("RotateClientSecret").WithSummary("Replace a client's secret")
+            .Produces<ClientCredentialsResponse>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Needs admin. The old secret stops working at once; the new one is shown this once.");
+        group.MapPost("/{client_id}/revoke", RevokeAsync).WithName("RevokeClient").WithSummary("Revoke a client")
+            .Produces<ApiClient>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Needs admin. The client gets no new token, and its tokens already issued stop within the revocation bound.");
+        return routes;
+    }
+
+    private static async Task<Ok<ClientList>> ListAsync(ApiClients clients, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ClientList(await clients.ListAsync(cancellationToken)));
+
+    private static async Task<Results<Ok<ApiClient>, ProblemHttpResult>> GetAsync(ApiClients clients, [FromRoute(Name = "client_id")] string clientId, CancellationToken cancellationToken) =>
+        await clients.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client) : NotFound(clientId);
+
+    private static async Task<Results<Created<ClientCredentialsResponse>, ValidationProblem>> CreateAsync(
+        ApiClients clients, ClientRequest body, CancellationToken cancellationToken)
+    {
+        var request = body.ToNewClient();
+        var errors = await clients.ValidateAsync(request, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        var created = await clients.CreateAsync(request, cancellationToken);
+        return TypedResults.Created($"/v1/admin/clients/{created.Client.ClientId}", ClientCredentialsResponse.From(created));
+    }
+
+    private static async Task<Results<Ok<ApiClient>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, ClientChanges body, CancellationToken cancellationToken)
+    {
+        if (await clients.FindAsync(clientId, cancellationToken) is not { RevokedAt: null } current)
+        {
+            return NotFound(clientId);
+        }
+        var changed = new NewClient(body.Name ?? current.Name, body.Tier ?? current.Tier, body.Schools ?? current.Schools, body.Scopes ?? current.Scopes);
+        var errors = await clients.ValidateAsync(changed, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+        return await clients.UpdateAsync(clientId, changed, cancellationToken) is { } updated ? TypedResults.Ok(updated) : NotFound(clientId);
+    }
+
+    private static async Task<Results<Ok<ClientCredentialsResponse>, ProblemHttpResult>> RotateAsync(
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, CancellationToken cancellationToken) =>
+        await clients.RotateSecretAsync(clientId, cancellationToken) is { } rotated ? TypedResults.Ok(ClientCredentialsResponse.From(rotated)) : NotFound(clientId);
+
+    private static async Task<Results<Ok<ApiClient>, ProblemHttpResult>> RevokeAsync(
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, CancellationToken cancellationToken) =>
+        await clients.RevokeAsync(clientId, cancellationToken) is { } revoked ? TypedResults.Ok(revoked) : NotFound(clientId);
+
+    private static ProblemHttpResult NotFound(string clientId) =>
+        Problems.NotFound("client", $"No active client has the id '{(clientId.Length <= 40 ? clientId : clientId[..40])}'.");
+}
