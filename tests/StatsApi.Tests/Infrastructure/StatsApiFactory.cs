@@ -24,7 +24,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string ProxyAddress = "192.0.2.10";
 
     // Production runs with encrypted signing keys, and so do the tests.
-    private static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private readonly Dictionary<string, string?> _settings = new()
     {
