@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -73,8 +75,6 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             // The test server speaks plain HTTP in process, as a service behind a TLS-terminating proxy does.
             ["Http:AllowPlainHttp"] = "true",
             ["Http:TrustedProxies:0"] = ProxyAddress,
-            // The test output shows the service's warnings and errors, not a line per request.
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in _settings)
         {
@@ -85,7 +85,11 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             // Host settings reach Program's builder.Configuration before its services are composed.
             builder.UseSetting(key, value);
         }
+        builder.ConfigureTestServices(services => services.AddLogging(logging => logging.ClearProviders().AddProvider(Logs)));
     }
+
+    /// <summary>What the service logged, in place of its JSON console.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>
     /// Clients speak as the proxy does: it received the request over HTTPS. TestServer requests carry no
