@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Runs StatsApi locally over HTTPS. Without ConnectionStrings__Default it provisions a PostgreSQL
 # cluster under .local/, then migrates, loads the demo schools and registers a demo client (each once).
-#   ./scripts/run.sh        start (a second run reuses the data, the client and the certificate)
-#   ./scripts/run.sh stop   stop the local PostgreSQL
+#   ./scripts/run.sh                 start (a second run reuses the data, the client and the certificate)
+#   ./scripts/run.sh admin ARGS...   an admin command against the local setup, without the server
+#                                    (./scripts/run.sh admin help lists them)
+#   ./scripts/run.sh stop            stop the local PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
 
+case "${1:-}" in
+  "" | admin | stop) ;;
+  *)
+    echo "Unknown command '$1'. Usage: ./scripts/run.sh [admin COMMAND... | stop]" >&2
+    exit 2
+    ;;
+esac
+
 state="$PWD/.local"
 cluster="$state/postgres"
 port="${STATSAPI_PORT:-5443}"
+base="https://localhost:$port"
 mkdir -p "$state"
 # Traversable by the postgres user that owns the cluster; the secrets inside are 600.
 chmod 711 "$state"
@@ -24,10 +35,12 @@ if [ "${1:-}" = "stop" ]; then
   exit 0
 fi
 
+# What the server and the admin commands share: the database, the key-encryption key, the issuer.
+# Progress goes to stderr, so an admin command's output (--json) stays its own.
 if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_ensure_binaries
   if [ ! -f "$cluster/data/PG_VERSION" ]; then
-    echo "Creating a local PostgreSQL cluster in $cluster ..."
+    echo "Creating a local PostgreSQL cluster in $cluster ..." >&2
     pg_init "$cluster"
     pg_free_port > "$cluster/port"
   fi
@@ -35,6 +48,26 @@ if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_running "$cluster" || pg_start "$cluster" "$pg_port"
   pg_create_database "$pg_port" statsapi
   export ConnectionStrings__Default="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=statsapi"
+fi
+
+# Encrypts the token signing keys at rest; losing it means rotating keys, never losing data.
+if [ ! -s "$state/key-encryption-key" ]; then
+  (umask 077 && openssl rand -base64 32 > "$state/key-encryption-key")
+fi
+Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
+export Tokens__KeyEncryptionKey
+export Auth__Issuer="$base"
+
+echo "Building ..." >&2
+if ! build_output=$(dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "$build_output" >&2
+  exit 1
+fi
+app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
+
+if [ "${1:-}" = "admin" ]; then
+  shift
+  exec "${app[@]}" "${@:-help}"
 fi
 
 # A self-signed certificate for localhost, made once; curl trusts it through --cacert.
@@ -49,18 +82,6 @@ if [ ! -f "$cert_pfx" ]; then
   chmod 600 "$state/localhost.key" "$cert_pfx" "$state/localhost.pass"
 fi
 
-# Encrypts the token signing keys at rest; losing it means rotating keys, never losing data.
-if [ ! -s "$state/key-encryption-key" ]; then
-  (umask 077 && openssl rand -base64 32 > "$state/key-encryption-key")
-fi
-Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
-export Tokens__KeyEncryptionKey
-
-echo "Building ..."
-dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
-app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
-export Auth__Issuer="https://localhost:$port"
-
 "${app[@]}" migrate
 "${app[@]}" seed
 
@@ -74,7 +95,6 @@ fi
 field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$client_file" | head -n 1; }
 client_id=$(field client_id)
 client_secret=$(field client_secret)
-base="https://localhost:$port"
 
 cat <<INFO
 
@@ -90,6 +110,7 @@ Get a token and a summary:
   curl -s --cacert .local/localhost.pem -H "Authorization: Bearer \$TOKEN" \\
     "$base/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-11-20"
 
+Admin commands: ./scripts/run.sh admin help
 Stop with Ctrl-C; './scripts/run.sh stop' stops the local PostgreSQL.
 
 INFO
