@@ -70,6 +70,14 @@ if [ "${1:-}" = "admin" ]; then
   exec "${app[@]}" "${@:-help}"
 fi
 
+# The first call's commands read the token with jq.
+if ! command -v jq >/dev/null; then
+  echo "jq not found; installing it with apt-get." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq jq >/dev/null
+fi
+
 # A self-signed certificate for localhost, made once; curl trusts it through --cacert.
 cert_pem="$state/localhost.pem"
 cert_pfx="$state/localhost.pfx"
@@ -92,25 +100,20 @@ if [ ! -s "$client_file" ]; then
   mv "$client_file.tmp" "$client_file"
   chmod 600 "$client_file"
 fi
-field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$client_file" | head -n 1; }
-client_id=$(field client_id)
-client_secret=$(field client_secret)
 
 cat <<INFO
 
 StatsApi is starting on $base
-  API docs:      $base/api-docs   (Authorize with the client below, or paste a token)
-  Demo client:   client_id=$client_id
-                 client_secret=$client_secret
-                 (tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read)
+  API docs:      $base/api-docs   (Authorize with the demo client, or paste a token)
+  Demo client:   tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read
+  Admin:         ./scripts/run.sh admin help
 
-Get a token and a summary:
-  TOKEN=\$(curl -s --cacert .local/localhost.pem -u "$client_id:$client_secret" \\
-    -d grant_type=client_credentials $base/oauth/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
-  curl -s --cacert .local/localhost.pem -H "Authorization: Bearer \$TOKEN" \\
-    "$base/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-11-20"
+Your first call, from this directory in another terminal:
 
-Admin commands: ./scripts/run.sh admin help
+export CLIENT_ID=$(jq -r .client_id "$client_file") CLIENT_SECRET=$(jq -r .client_secret "$client_file")
+
+$(sed "s|https://localhost:5443|$base|g" scripts/first-call.sh)
+
 Stop with Ctrl-C; './scripts/run.sh stop' stops the local PostgreSQL.
 
 INFO
