@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Runs StatsApi locally over HTTPS. Without ConnectionStrings__Default it provisions a PostgreSQL
 # cluster under .local/, then migrates, loads the demo schools and registers a demo client (each once).
-#   ./scripts/run.sh        start (a second run reuses the data, the client and the certificate)
-#   ./scripts/run.sh stop   stop the local PostgreSQL
+#   ./scripts/run.sh                 start (a second run reuses the data, the client and the certificate)
+#   ./scripts/run.sh admin ARGS...   an admin command against the local setup, without the server
+#                                    (./scripts/run.sh admin help lists them)
+#   ./scripts/run.sh stop            stop the local PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
 
+case "${1:-}" in
+  "" | admin | stop) ;;
+  *)
+    echo "Unknown command '$1'. Usage: ./scripts/run.sh [admin COMMAND... | stop]" >&2
+    exit 2
+    ;;
+esac
+
 state="$PWD/.local"
 cluster="$state/postgres"
 port="${STATSAPI_PORT:-5443}"
+base="https://localhost:$port"
 mkdir -p "$state"
 # Traversable by the postgres user that owns the cluster; the secrets inside are 600.
 chmod 711 "$state"
@@ -24,10 +35,12 @@ if [ "${1:-}" = "stop" ]; then
   exit 0
 fi
 
+# What the server and the admin commands share: the database, the key-encryption key, the issuer.
+# Progress goes to stderr, so an admin command's output (--json) stays its own.
 if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_ensure_binaries
   if [ ! -f "$cluster/data/PG_VERSION" ]; then
-    echo "Creating a local PostgreSQL cluster in $cluster ..."
+    echo "Creating a local PostgreSQL cluster in $cluster ..." >&2
     pg_init "$cluster"
     pg_free_port > "$cluster/port"
   fi
@@ -35,6 +48,34 @@ if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_running "$cluster" || pg_start "$cluster" "$pg_port"
   pg_create_database "$pg_port" statsapi
   export ConnectionStrings__Default="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=statsapi"
+fi
+
+# Encrypts the token signing keys at rest; losing it means rotating keys, never losing data.
+if [ ! -s "$state/key-encryption-key" ]; then
+  (umask 077 && openssl rand -base64 32 > "$state/key-encryption-key")
+fi
+Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
+export Tokens__KeyEncryptionKey
+export Auth__Issuer="$base"
+
+echo "Building ..." >&2
+if ! build_output=$(dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly 2>&1); then
+  echo "$build_output" >&2
+  exit 1
+fi
+app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
+
+if [ "${1:-}" = "admin" ]; then
+  shift
+  exec "${app[@]}" "${@:-help}"
+fi
+
+# The first call's commands read the token with jq.
+if ! command -v jq >/dev/null; then
+  echo "jq not found; installing it with apt-get." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq jq >/dev/null
 fi
 
 # A self-signed certificate for localhost, made once; curl trusts it through --cacert.
@@ -49,18 +90,6 @@ if [ ! -f "$cert_pfx" ]; then
   chmod 600 "$state/localhost.key" "$cert_pfx" "$state/localhost.pass"
 fi
 
-# Encrypts the token signing keys at rest; losing it means rotating keys, never losing data.
-if [ ! -s "$state/key-encryption-key" ]; then
-  (umask 077 && openssl rand -base64 32 > "$state/key-encryption-key")
-fi
-Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
-export Tokens__KeyEncryptionKey
-
-echo "Building ..."
-dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
-app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
-export Auth__Issuer="https://localhost:$port"
-
 "${app[@]}" migrate
 "${app[@]}" seed
 
@@ -71,24 +100,19 @@ if [ ! -s "$client_file" ]; then
   mv "$client_file.tmp" "$client_file"
   chmod 600 "$client_file"
 fi
-field() { sed -n "s/.*\"$1\": *\"\([^\"]*\)\".*/\1/p" "$client_file" | head -n 1; }
-client_id=$(field client_id)
-client_secret=$(field client_secret)
-base="https://localhost:$port"
 
 cat <<INFO
 
 StatsApi is starting on $base
-  API docs:      $base/api-docs   (Authorize with the client below, or paste a token)
-  Demo client:   client_id=$client_id
-                 client_secret=$client_secret
-                 (tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read)
+  API docs:      $base/api-docs   (Authorize with the demo client, or paste a token)
+  Demo client:   tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read
+  Admin:         ./scripts/run.sh admin help
 
-Get a token and a summary:
-  TOKEN=\$(curl -s --cacert .local/localhost.pem -u "$client_id:$client_secret" \\
-    -d grant_type=client_credentials $base/oauth/token | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
-  curl -s --cacert .local/localhost.pem -H "Authorization: Bearer \$TOKEN" \\
-    "$base/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-11-20"
+Your first call, from this directory in another terminal:
+
+export CLIENT_ID=$(jq -r .client_id "$client_file") CLIENT_SECRET=$(jq -r .client_secret "$client_file")
+
+$(sed "s|https://localhost:5443|$base|g" scripts/first-call.sh)
 
 Stop with Ctrl-C; './scripts/run.sh stop' stops the local PostgreSQL.
 

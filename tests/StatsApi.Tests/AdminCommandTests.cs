@@ -74,6 +74,47 @@ public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFact
         Assert.Contains("--tier", help.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("clients", "create")]
+    [InlineData("keys", "rotate")]
+    public async Task AGroupWithHelpListsItsCommands(string group, string command)
+    {
+        var (exit, output, _) = await RunAsync(group, "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"{group} {command}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGroupWithoutACommandIsAUsageError()
+    {
+        var (exit, _, error) = await RunAsync("clients");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("clients rotate-secret", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("Migrate")]
+    [InlineData("--json")]
+    [InlineData("--urls", "http://127.0.0.1:0")]
+    public async Task TheExecutableServesOnlyWithoutACommandAndAnythingUnknownExits2(params string[] args)
+    {
+        // Configured well enough to serve, so a stray argument that started a server would be seen running.
+        var (exit, output, error) = await StatsApiProcess.RunAsync(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Default"] = app.ConnectionString,
+            ["Tokens__KeyEncryptionKey"] = StatsApiFactory.KeyEncryptionKey,
+            ["Http__AllowPlainHttp"] = "true",
+            ["Http__TrustedProxies__0"] = "127.0.0.1",
+        }, args);
+
+        Assert.True(exit == 2, $"Exit {exit}: {error}");
+        Assert.Empty(output);
+        Assert.Matches($"^Unknown command '{System.Text.RegularExpressions.Regex.Escape(args[0])}'.*'StatsApi help'", error.Trim());
+    }
+
     [Fact]
     public async Task SeedIsIdempotentAndMigrateIsANoOpOnAMigratedDatabase()
     {

@@ -22,6 +22,22 @@ public class HttpConventionTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     }
 
     [Fact]
+    public async Task EachRequestIsLoggedOnceWithItsRequestIdAndWithoutItsQuery()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30")
+        {
+            Headers = { { "X-Request-Id", "req-logged-1" } },
+        };
+
+        await app.CreateClient().SendAsync(request);
+
+        var line = Assert.Single(app.Logs.Entries, e =>
+            e.Category == typeof(StatsApi.Http.RequestIdMiddleware).FullName && Equals(e.Properties.GetValueOrDefault("request_id"), "req-logged-1"));
+        Assert.StartsWith("GET /stats/v1/attendance/summary answered 401 in ", line.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("oakwood-primary", line.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EveryResponseCarriesARequestIdEvenErrors()
     {
         var client = app.CreateClient();

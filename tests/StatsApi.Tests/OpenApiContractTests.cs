@@ -6,23 +6,13 @@ namespace StatsApi.Tests;
 /// <summary>openapi.yaml at the repository root is the contract; the running service must serve exactly it.</summary>
 public class OpenApiContractTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
-    private static string ContractPath()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "StatsApi.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return Path.Combine(directory?.FullName ?? throw new InvalidOperationException("StatsApi.sln not found above the test output."), "openapi.yaml");
-    }
-
     [Fact]
     public async Task TheServedDocumentMatchesTheContract()
     {
         var response = await app.CreateClient().GetAsync("/openapi/v1.yaml");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var served = (await response.Content.ReadAsStringAsync()).ReplaceLineEndings("\n").TrimEnd() + "\n";
-        var path = ContractPath();
+        var path = Repository.PathOf("openapi.yaml");
 
         // scripts/update-openapi.sh sets this to accept a deliberate change of the API.
         if (Environment.GetEnvironmentVariable("STATSAPI_UPDATE_OPENAPI") == "1")

@@ -33,8 +33,16 @@ public static class AdminCli
         "name", "tier", "schools", "scopes", "seed", "students-per-school", "term-start", "weeks",
     };
 
-    public static bool IsCommand(string[] args) =>
-        args.Length > 0 && (args[0] is "migrate" or "seed" or "clients" or "keys" or "help" or "--help" or "-h");
+    /// <summary>
+    /// Serving takes no command, only settings in ASP.NET Core's command-line form (--urls=https://+:8443,
+    /// --Section:Key=value), the form in which an in-process test host hands over its configuration too.
+    /// Any other argument makes the executable the admin tool, so a typo or a stray flag is a usage error,
+    /// never a server.
+    /// </summary>
+    public static bool IsCommand(string[] args) => !args.All(IsSetting);
+
+    private static bool IsSetting(string arg) =>
+        arg.StartsWith("--", StringComparison.Ordinal) && arg.IndexOf('=', StringComparison.Ordinal) > 2;
 
     /// <summary>Help and usage errors are answered before anything needs configuration or a database.</summary>
     public static int? TryAnswerWithoutServices(string[] args, TextWriter output, TextWriter error)
@@ -42,17 +50,13 @@ public static class AdminCli
         if (args[0] is "help" or "--help" or "-h")
         {
             output.WriteLine("Usage: StatsApi [command]\n\nWithout a command, serves the API.\n\nCommands:");
-            foreach (var usage in Usage.Values)
-            {
-                output.WriteLine("  " + usage.Replace("\n", "\n  ", StringComparison.Ordinal));
-            }
+            WriteUsages(output, Usage.Values);
             return 0;
         }
         var name = CommandName(args);
         if (name is null)
         {
-            error.WriteLine($"Unknown command '{string.Join(' ', args.Take(2))}'. Run 'StatsApi help' for the list.");
-            return 2;
+            return AnswerGroupOrUnknown(args, output, error);
         }
         if (args.Contains("--help") || args.Contains("-h"))
         {
@@ -70,6 +74,36 @@ public static class AdminCli
             return 2;
         }
         return null;
+    }
+
+    /// <summary>'clients' and 'keys' name groups of commands: with --help they list them; anything else is unknown.</summary>
+    private static int AnswerGroupOrUnknown(string[] args, TextWriter output, TextWriter error)
+    {
+        var group = Usage.Where(u => u.Key.StartsWith(args[0] + " ", StringComparison.Ordinal)).Select(u => u.Value).ToList();
+        if (group.Count == 0)
+        {
+            error.WriteLine($"Unknown command '{args[0]}'. Run 'StatsApi help' for the list.");
+            return 2;
+        }
+        var asked = args.Length == 2 && args[1] is "--help" or "-h";
+        if (!asked)
+        {
+            error.WriteLine(args.Length == 1
+                ? $"'{args[0]}' needs a command."
+                : $"Unknown command '{args[0]} {args[1]}'.");
+        }
+        var writer = asked ? output : error;
+        writer.WriteLine($"Usage: StatsApi {args[0]} <command>\n\nCommands:");
+        WriteUsages(writer, group);
+        return asked ? 0 : 2;
+    }
+
+    private static void WriteUsages(TextWriter writer, IEnumerable<string> usages)
+    {
+        foreach (var usage in usages)
+        {
+            writer.WriteLine("  " + usage.Replace("\n", "\n  ", StringComparison.Ordinal));
+        }
     }
 
     private static CommandLine Parse(string name, string[] args) =>

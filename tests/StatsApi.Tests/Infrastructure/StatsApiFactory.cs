@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -25,7 +26,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string ProxyAddress = "192.0.2.10";
 
     // Production runs with encrypted signing keys, and so do the tests.
-    private static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    public static readonly string KeyEncryptionKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
     private readonly Dictionary<string, string?> _settings = new()
     {
@@ -84,8 +85,6 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             // The test server speaks plain HTTP in process, as a service behind a TLS-terminating proxy does.
             ["Http:AllowPlainHttp"] = "true",
             ["Http:TrustedProxies:0"] = ProxyAddress,
-            // The test output shows the service's warnings and errors, not a line per request.
-            ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in _settings)
         {
@@ -96,8 +95,15 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             // Host settings reach Program's builder.Configuration before its services are composed.
             builder.UseSetting(key, value);
         }
-        builder.ConfigureTestServices(services => _services.ForEach(configure => configure(services)));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddLogging(logging => logging.ClearProviders().AddProvider(Logs));
+            _services.ForEach(configure => configure(services));
+        });
     }
+
+    /// <summary>What the service logged, in place of its JSON console.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     /// <summary>
     /// Clients speak as the proxy does: it received the request over HTTPS. TestServer requests carry no
