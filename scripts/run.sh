@@ -93,24 +93,37 @@ fi
 "${app[@]}" migrate
 "${app[@]}" seed
 
+demo_scopes="schools:read,users:read,courses:read,lessons:read,lessons:write,attendance:read,attendance:write"
 client_file="$state/demo-client.json"
-if [ ! -s "$client_file" ]; then
-  "${app[@]}" clients create --name "Demo integrator" --tier standard \
-    --schools oakwood-primary,ravenscroft-high --scopes attendance:read --json > "$client_file.tmp"
+# A client made by an older run.sh, with fewer scopes, is replaced.
+if [ ! -s "$client_file" ] || ! jq -e '.scopes | index("lessons:write")' "$client_file" >/dev/null; then
+  "${app[@]}" clients create --name "Demo teachers' tool" --tier standard \
+    --schools oakwood-primary,ravenscroft-high --scopes "$demo_scopes" --json > "$client_file.tmp"
   mv "$client_file.tmp" "$client_file"
   chmod 600 "$client_file"
+fi
+
+# An API token for the teacher of Oakwood's first course, for the first call's teacher steps.
+teacher_file="$state/demo-teacher.json"
+if [ ! -s "$teacher_file" ] && [ -n "${pg_port:-}" ]; then
+  teacher=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d statsapi -tAc \
+    "select teacher_id from courses where school_id = 'oakwood-primary' order by course_id limit 1")
+  "${app[@]}" api-tokens create --school oakwood-primary --user "$teacher" --name "Demo teacher's tool" --json > "$teacher_file.tmp"
+  mv "$teacher_file.tmp" "$teacher_file"
+  chmod 600 "$teacher_file"
 fi
 
 cat <<INFO
 
 StatsApi is starting on $base
   API docs:      $base/api-docs   (Authorize with the demo client, or paste a token)
-  Demo client:   tier standard; schools oakwood-primary, ravenscroft-high; scope attendance:read
+  Demo client:   a teachers' tool, tier standard; schools oakwood-primary, ravenscroft-high; scopes $demo_scopes
+  Demo teacher:  user $(jq -r .user_id "$teacher_file" 2>/dev/null || echo "-") of oakwood-primary, with an API token (.local/demo-teacher.json)
   Admin:         ./scripts/run.sh admin help
 
 Your first call, from this directory in another terminal:
 
-export CLIENT_ID=$(jq -r .client_id "$client_file") CLIENT_SECRET=$(jq -r .client_secret "$client_file")
+export CLIENT_ID=$(jq -r .client_id "$client_file") CLIENT_SECRET=$(jq -r .client_secret "$client_file") TEACHER_API_TOKEN=$(jq -r .api_token "$teacher_file" 2>/dev/null)
 
 $(sed "s|https://localhost:5443|$base|g" scripts/first-call.sh)
 

@@ -136,4 +136,24 @@ public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFact
         Assert.Equal(0, exit);
         Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(output).RootElement.GetProperty("kid").GetString()));
     }
+
+    [Fact]
+    public async Task TheApiTokenCommandMakesATokenThePersonsToolCanExchange()
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var teacher = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "select min(user_id) from users where school_id = 'oakwood-primary' and role = 'teacher'");
+        var (_, output, _) = await RunAsync("clients", "create", "--name", "Tool", "--tier", "free", "--schools", "oakwood-primary", "--scopes", "lessons:read", "--json");
+        var secret = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("client_secret").GetString()!;
+
+        var (exit, created, _) = await RunAsync("api-tokens", "create", "--school", "oakwood-primary", "--user", $"{teacher}", "--name", "Gradebook", "--json");
+
+        Assert.Equal(0, exit);
+        var apiToken = System.Text.Json.JsonDocument.Parse(created).RootElement.GetProperty("api_token").GetString()!;
+        using var exchange = new HttpRequestMessage(HttpMethod.Post, "/oauth/token");
+        exchange.Headers.TryAddWithoutValidation("client_secret", secret);
+        exchange.Headers.TryAddWithoutValidation("Authorization", $"Basic {apiToken}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().SendAsync(exchange)).StatusCode);
+        Assert.Equal(1, (await RunAsync("api-tokens", "create", "--school", "oakwood-primary", "--user", "999999999", "--name", "Nobody")).Exit);
+        Assert.Equal(2, (await RunAsync("api-tokens", "create", "--school", "oakwood-primary", "--user", "abc", "--name", "Bad")).Exit);
+    }
 }

@@ -25,11 +25,13 @@ public static class AdminCli
         ["clients list"] = "clients list [--json]\n  Lists the registered clients (never their secrets).",
         ["clients rotate-secret"] = "clients rotate-secret CLIENT_ID [--json]\n  Replaces a client's secret; the old one stops working at once.",
         ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token.",
+        ["api-tokens create"] = "api-tokens create --school SCHOOL_ID --user USER_ID --name NAME [--json]\n  Makes an API token for a person of the school and prints it, shown only this once; a teachers' tool exchanges it with its client secret for a token that acts as the person.",
         ["keys rotate"] = "keys rotate [--json]\n  Makes the next token signing key: published at once, signing after Tokens:KeyActivationDelaySeconds (10 minutes); the key before stays published for the tokens it signed.",
     };
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
     {
+        "school", "user",
         "name", "tier", "schools", "scopes", "seed", "students-per-school", "term-start", "weeks",
     };
 
@@ -119,6 +121,9 @@ public static class AdminCli
             case "clients create":
                 NewClientFrom(line);
                 break;
+            case "api-tokens create":
+                ApiTokenOwnerFrom(line);
+                break;
             case "clients rotate-secret" or "clients revoke":
                 SingleClientId(line);
                 break;
@@ -146,6 +151,7 @@ public static class AdminCli
                 "clients rotate-secret" => await RotateSecretAsync(provider, line, output, error),
                 "clients revoke" => await RevokeAsync(provider, line, output, error),
                 "keys rotate" => await RotateKeyAsync(provider, line, output),
+                "api-tokens create" => await CreateApiTokenAsync(provider, line, output, error),
                 _ => 2,
             };
         }
@@ -269,6 +275,39 @@ public static class AdminCli
         var key = await services.GetRequiredService<SigningKeys>().RotateAsync();
         Write(output, line, new { kid = key.Kid, algorithm = key.Algorithm, created_at = key.CreatedAt },
             $"New signing key {key.Kid} ({key.Algorithm}) is published now and signs once every validator can know it (Tokens:KeyActivationDelaySeconds).");
+        return 0;
+    }
+
+    private static (string School, long User, string Name) ApiTokenOwnerFrom(CommandLine line)
+    {
+        line.Allow("school", "user", "name");
+        var user = long.TryParse(line.Required("user"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw new UsageException("--user must be a user's id, a positive whole number.");
+        var name = line.Required("name");
+        return name.Length <= 100 ? (line.Required("school"), user, name) : throw new UsageException("--name is at most 100 characters.");
+    }
+
+    private static async Task<int> CreateApiTokenAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        var (school, user, name) = ApiTokenOwnerFrom(line);
+        var transactions = services.GetRequiredService<WriteTransactions>();
+        var created = await transactions.RunAsync(async (connection, transaction, cancellationToken) =>
+            await Dapper.SqlMapper.ExecuteScalarAsync<bool>(connection, "select exists (select 1 from users where school_id = @school and user_id = @user and active)",
+                new { school, user }, transaction)
+                ? await PersonTokens.ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken)
+                : null);
+        if (created is null)
+        {
+            error.WriteLine($"No active person {user} of school '{school}' can take another API token (at most {PersonTokens.ApiTokens.MaxPerPerson} each).");
+            return 1;
+        }
+        Write(output, line, new { token_id = created.TokenId, school_id = school, user_id = user, name, api_token = created.Token },
+            $"""
+            API token {created.TokenId} '{name}' for person {user} of {school}:
+              {created.Token}
+            Keep it now: it is stored only as a hash and cannot be shown again.
+            """);
         return 0;
     }
 
