@@ -2,6 +2,7 @@ using StatsApi;
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
+using StatsApi.Configuration;
 using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Tokens;
@@ -19,6 +20,11 @@ try
 catch (ConfigurationException error)
 {
     Console.Error.WriteLine($"Configuration error: {error.Message}");
+    return 1;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException error)
+{
+    Console.Error.WriteLine($"Configuration error: {string.Join(" ", error.Failures)}");
     return 1;
 }
 catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
@@ -41,9 +47,11 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiTokens();
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
+    builder.AddStatsApiSettingsValidation();
     builder.Services.AddSingleton<SummaryQuery>();
 
     var app = builder.Build();
+    app.Services.ValidateSettings();
     if (isCommand)
     {
         return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
