@@ -72,9 +72,11 @@ language sql as $$
         excused = a.excused + excluded.excused;
 $$;
 
+-- Each keeps 0003's order of locks: schools, then lessons, then the rollup rows in key order.
 create or replace function attendance_rollup_on_insert() returns trigger
 language plpgsql as $$
 begin
+    perform from schools s where s.school_id in (select school_id from new_rows) order by s.school_id for share;
     perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows)
         order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
@@ -88,6 +90,7 @@ end $$;
 create or replace function attendance_rollup_on_delete() returns trigger
 language plpgsql as $$
 begin
+    perform from schools s where s.school_id in (select school_id from old_rows) order by s.school_id for share;
     perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows)
         order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
@@ -101,6 +104,9 @@ end $$;
 create or replace function attendance_rollup_on_update() returns trigger
 language plpgsql as $$
 begin
+    perform from schools s
+        where s.school_id in (select school_id from old_rows union select school_id from new_rows)
+        order by s.school_id for share;
     perform from lessons l
         where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows union select school_id, lesson_id from new_rows)
         order by l.school_id, l.lesson_id for share;
@@ -119,6 +125,9 @@ end $$;
 create or replace function attendance_rollup_on_lesson_move() returns trigger
 language plpgsql as $$
 begin
+    perform from schools s
+        where s.school_id in (select school_id from old_lessons union select school_id from new_lessons)
+        order by s.school_id for share;
     perform attendance_rollup_apply(array(
         select row(m.school_id, (m.starts_at at time zone s.time_zone)::date, m.course_id, a.status, m.sign, m.teacher_id)::attendance_delta
         from (select o.school_id, o.lesson_id, o.course_id, o.teacher_id, o.starts_at, -1 as sign
@@ -130,5 +139,50 @@ begin
               where (o.course_id, o.teacher_id, o.starts_at) is distinct from (n.course_id, n.teacher_id, n.starts_at)) m
         join attendance_records a on a.school_id = m.school_id and a.lesson_id = m.lesson_id
         join schools s on s.school_id = m.school_id));
+    return null;
+end $$;
+
+-- A school's new time zone rebuilds its teacher rollup too.
+create or replace function schools_time_zone_rebuild() returns trigger
+language plpgsql as $$
+declare
+    changed text[];
+begin
+    changed := array(
+        select n.school_id from new_schools n join old_schools o on o.school_id = n.school_id
+        where n.time_zone is distinct from o.time_zone
+        order by n.school_id);
+    if cardinality(changed) = 0 then
+        return null;
+    end if;
+    if current_setting('transaction_isolation') <> 'read committed' then
+        raise exception 'a school''s time_zone can only be changed in a read committed transaction'
+            using errcode = 'feature_not_supported';
+    end if;
+    delete from attendance_daily where school_id = any(changed);
+    delete from attendance_school_daily where school_id = any(changed);
+    delete from attendance_teacher_daily where school_id = any(changed);
+    insert into attendance_teacher_daily (school_id, teacher_id, day, course_id, present, absent, late, excused)
+    select a.school_id, l.teacher_id, (l.starts_at at time zone s.time_zone)::date, l.course_id,
+           count(*) filter (where a.status = 'present'), count(*) filter (where a.status = 'absent'),
+           count(*) filter (where a.status = 'late'), count(*) filter (where a.status = 'excused')
+    from attendance_records a
+    join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+    join schools s on s.school_id = a.school_id
+    where a.school_id = any(changed)
+    group by 1, 2, 3, 4
+    order by 1, 2, 3, 4;
+    insert into attendance_daily (school_id, day, course_id, present, absent, late, excused)
+    select school_id, day, course_id, sum(present), sum(absent), sum(late), sum(excused)
+    from attendance_teacher_daily
+    where school_id = any(changed)
+    group by 1, 2, 3
+    order by 1, 2, 3;
+    insert into attendance_school_daily (school_id, day, present, absent, late, excused)
+    select school_id, day, sum(present), sum(absent), sum(late), sum(excused)
+    from attendance_daily
+    where school_id = any(changed)
+    group by 1, 2
+    order by 1, 2;
     return null;
 end $$;

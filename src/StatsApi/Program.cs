@@ -3,6 +3,7 @@ using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
 using StatsApi.Courses;
+using StatsApi.Configuration;
 using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Lessons;
@@ -27,6 +28,11 @@ catch (ConfigurationException error)
     Console.Error.WriteLine($"Configuration error: {error.Message}");
     return 1;
 }
+catch (Microsoft.Extensions.Options.OptionsValidationException error)
+{
+    Console.Error.WriteLine($"Configuration error: {string.Join(" ", error.Failures)}");
+    return 1;
+}
 catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
 {
     Console.Error.WriteLine($"{error.Message} Another process listens there; choose another port (ASPNETCORE_URLS, or STATSAPI_PORT for scripts/run.sh).");
@@ -48,9 +54,11 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
     builder.AddStatsApiWrites();
+    builder.AddStatsApiSettingsValidation();
     builder.Services.AddSingleton<SummaryQuery>();
 
     var app = builder.Build();
+    app.Services.ValidateSettings();
     if (isCommand)
     {
         return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);

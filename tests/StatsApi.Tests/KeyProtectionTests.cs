@@ -49,3 +49,37 @@ public class UnencryptedKeyTests(PlainKeysFactory app) : IClassFixture<PlainKeys
         Assert.Equal(["none"], await connection.QueryAsync<string>("select distinct protection from signing_keys"));
     }
 }
+
+public class KeyEncryptionUpgradeTests(PlainKeysFactory app) : IClassFixture<PlainKeysFactory>
+{
+    private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
+
+    [Fact]
+    public async Task KeysStoredPlainAreEncryptedWhenAKeyEncryptionKeyIsConfiguredAndTheirTokensStillValidate()
+    {
+        var plainToken = await app.GetTokenAsync(await app.CreateClientAsync(["oakwood-primary"]));
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.Equal(["none"], await connection.QueryAsync<string>("select distinct protection from signing_keys where retired_at is null"));
+
+        await using var restarted = app.CreateRestarted(new Dictionary<string, string?>
+        {
+            ["Tokens:KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        });
+        var client = restarted.CreateClient();
+
+        var rows = (await connection.QueryAsync<(string Protection, byte[] PrivateKey)>(
+            "select protection, private_key from signing_keys where retired_at is null")).ToList();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, row =>
+        {
+            Assert.Equal("aes-256-gcm", row.Protection);
+            using var ec = ECDsa.Create();
+            Assert.ThrowsAny<CryptographicException>(() => ec.ImportPkcs8PrivateKey(row.PrivateKey, out _));
+        });
+        foreach (var token in new[] { plainToken, await restarted.GetTokenAsync(await restarted.CreateClientAsync(["oakwood-primary"])) })
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
+        }
+    }
+}

@@ -10,6 +10,9 @@ public class RollupConcurrencyTests(StatsApiFactory app) : IClassFixture<StatsAp
         where school_id = @school and lesson_id = @lesson
         """;
 
+    // From UTC-11 to UTC+14: every lesson falls on another day.
+    private const string ChangeTimeZone = "update schools set time_zone = 'Pacific/Kiritimati' where school_id = @school";
+
     private static string MarkAll(string status) =>
         $"update attendance_records set status = '{status}' where school_id = @school and lesson_id = @lesson";
 
@@ -44,6 +47,33 @@ public class RollupConcurrencyTests(StatsApiFactory app) : IClassFixture<StatsAp
     [Fact]
     public Task ALessonMoveDuringAnAttendanceWriteLeavesBothRollupsExact() =>
         RaceAsync("ravenscroft-high", MarkAll("excused"), MoveLesson);
+
+    private async Task InPagoPagoAsync(string school)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        await connection.ExecuteAsync("update schools set time_zone = 'Pacific/Pago_Pago' where school_id = @school", new { school });
+    }
+
+    [Fact]
+    public async Task AnAttendanceWriteDuringATimeZoneChangeLeavesBothRollupsExact()
+    {
+        await InPagoPagoAsync("oakwood-primary");
+        await RaceAsync("oakwood-primary", ChangeTimeZone, MarkAll("absent"));
+    }
+
+    [Fact]
+    public async Task ATimeZoneChangeDuringAnAttendanceWriteLeavesBothRollupsExact()
+    {
+        await InPagoPagoAsync("ravenscroft-high");
+        await RaceAsync("ravenscroft-high", MarkAll("present"), ChangeTimeZone);
+    }
+
+    [Fact]
+    public async Task ALessonMoveDuringATimeZoneChangeLeavesBothRollupsExact()
+    {
+        await InPagoPagoAsync("lakeside-academy");
+        await RaceAsync("lakeside-academy", ChangeTimeZone, MoveLesson);
+    }
 
     [Fact]
     public async Task ConcurrentAttendanceWritesOverlappingInDaysAndCoursesNeitherDeadlockNorDrift()

@@ -1,10 +1,15 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace StatsApi.Data;
 
 public static class DataServices
 {
+    // The client waits this much longer than the server's statement_timeout, so a slow statement ends in
+    // the server's own error and the client's timeout only catches a server that does not answer at all.
+    private const int ClientTimeoutMarginSeconds = 5;
+
     public static IHostApplicationBuilder AddStatsApiData(this IHostApplicationBuilder builder)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -14,7 +19,15 @@ public static class DataServices
             throw new ConfigurationException(
                 "ConnectionStrings:Default is not set. Set ConnectionStrings__Default, or start the service with scripts/run.sh, which provisions a local PostgreSQL.");
         }
-        builder.Services.AddNpgsqlDataSource(connectionString);
+        builder.Services.AddOptions<DatabaseOptions>().Bind(builder.Configuration.GetSection("Database")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidation>();
+        builder.Services.AddNpgsqlDataSource(connectionString, (services, dataSource) =>
+        {
+            var timeout = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.CommandTimeoutSeconds;
+            var settings = dataSource.ConnectionStringBuilder;
+            settings.CommandTimeout = timeout + ClientTimeoutMarginSeconds;
+            settings.Options = $"{settings.Options} -c statement_timeout={timeout * 1000}".Trim();
+        });
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton<DemoData>();

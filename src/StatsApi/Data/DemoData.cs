@@ -35,6 +35,8 @@ public sealed class DemoData(NpgsqlDataSource dataSource, ILogger<DemoData> logg
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A large data set loads for longer than any request may run.
+        await connection.ExecuteAsync("set local statement_timeout = 0", transaction: transaction);
         await connection.ExecuteAsync("select pg_advisory_xact_lock(@key)", new { key = SeedLockKey }, transaction);
         if (await connection.ExecuteScalarAsync<bool>("select exists (select 1 from schools where school_id = any(@ids))", new { ids }, transaction))
         {

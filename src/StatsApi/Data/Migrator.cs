@@ -20,7 +20,9 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Waiting for another instance's migrations, or running a long one, is no failure: only
-        // cancellation (the host stopping) ends the wait.
+        // cancellation (the host stopping) ends the wait. The setting ends with the session, which
+        // the pool resets before the connection serves anything else.
+        await connection.ExecuteAsync(Unbounded("set statement_timeout = 0", cancellationToken: cancellationToken));
         await connection.ExecuteAsync(Unbounded("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
         try
         {

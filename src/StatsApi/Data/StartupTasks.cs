@@ -8,7 +8,7 @@ public static class StartupTasks
     /// <summary>Migrates (unless Database:MigrateOnStartup is false) and makes sure a signing key exists.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
-        if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
+        if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await app.Services.GetRequiredService<Migrator>().ApplyAsync(app.Lifetime.ApplicationStopping);
         }

@@ -9,7 +9,7 @@ public enum DatabaseFailure
     /// <summary>Not a database failure this handler answers: a bug, left to the 500 path.</summary>
     None,
 
-    /// <summary>The database cannot be reached or did not answer in time: 503 with Retry-After.</summary>
+    /// <summary>The database cannot be reached, or did not answer within the statement timeout: 503 with Retry-After.</summary>
     Outage,
 
     /// <summary>A concurrent write deadlocked or conflicted with this one and escaped its retries: 409 with Retry-After.</summary>
@@ -26,6 +26,8 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
     public static DatabaseFailure Classify(Exception exception) => exception switch
     {
         _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,
+        // Cancelled by the server's statement_timeout: the database did not answer in time.
+        PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => DatabaseFailure.Outage,
         NpgsqlException { IsTransient: true } or TimeoutException => DatabaseFailure.Outage,
         NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => DatabaseFailure.Outage,
         _ => DatabaseFailure.None,

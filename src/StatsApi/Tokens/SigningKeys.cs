@@ -46,7 +46,11 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         {
             await InsertNewKeyAsync(connection, transaction);
         }
-        if (!protector.Enabled)
+        if (protector.Enabled)
+        {
+            await EncryptPlainKeysAsync(connection, transaction);
+        }
+        else
         {
             logger.LogWarning("Tokens:KeyEncryptionKey is not set: signing keys are stored unencrypted in the database");
         }
@@ -139,6 +143,24 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         await RefreshAsync(cancellationToken);
         logger.LogInformation("Rotated signing key; new key {Kid}", created.Kid);
         return created;
+    }
+
+    /// <summary>Keys made before a key-encryption key was configured are encrypted under it, so none stays readable at rest.</summary>
+    private async Task EncryptPlainKeysAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        var plain = (await connection.QueryAsync<(string Kid, byte[] PrivateKey)>(
+            "select kid, private_key from signing_keys where retired_at is null and protection = @none",
+            new { none = KeyProtector.None }, transaction)).ToList();
+        foreach (var (kid, privateKey) in plain)
+        {
+            var (stored, protection) = protector.Protect(kid, privateKey);
+            await connection.ExecuteAsync("update signing_keys set private_key = @stored, protection = @protection where kid = @kid",
+                new { kid, stored, protection }, transaction);
+        }
+        if (plain.Count > 0)
+        {
+            logger.LogInformation("Encrypted {Count} signing key(s) stored unencrypted under Tokens:KeyEncryptionKey", plain.Count);
+        }
     }
 
     private async Task<PublishedKey> InsertNewKeyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction)

@@ -1,10 +1,13 @@
+using Microsoft.Extensions.Options;
+
 namespace StatsApi.Tokens;
 
 public static class TokenServices
 {
     public static IHostApplicationBuilder AddStatsApiTokens(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection("Tokens"));
+        builder.Services.AddOptions<TokenOptions>().Bind(builder.Configuration.GetSection("Tokens")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidation>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<SigningKeys>();
