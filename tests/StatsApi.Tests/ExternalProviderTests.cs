@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
@@ -187,9 +188,11 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.AddStatsApiAuth();
+        using var services = builder.Services.BuildServiceProvider();
 
-        var error = Assert.Throws<ConfigurationException>(() => builder.AddStatsApiAuth());
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<AuthOptions>>().Value);
 
-        Assert.StartsWith(string.Join(':', key.Split(':').Take(2)), error.Message, StringComparison.Ordinal);
+        Assert.Contains(error.Failures, f => f.StartsWith(string.Join(':', key.Split(':').Take(2)), StringComparison.Ordinal));
     }
 }

@@ -6,15 +6,13 @@ namespace StatsApi.Configuration;
 
 /// <summary>
 /// Every settings section is bound and checked once, before the service or a command touches the
-/// database, so a bad value stops start-up with one line that names it. (Tokens and Database register
-/// their own checks beside their options.)
+/// database, so a bad value stops start-up with one line that names it. (Auth, Tokens and Database
+/// register their own checks beside their options.)
 /// </summary>
 public static class SettingsValidation
 {
     public static IHostApplicationBuilder AddStatsApiSettingsValidation(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AuthOptions>().ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidation>();
         builder.Services.AddOptions<HttpOptions>().ValidateOnStart();
         return builder;
     }
