@@ -1,5 +1,31 @@
--- Concurrent attendance writes lock rollup rows in one order, the key order, so they queue behind
--- each other instead of deadlocking (the hash aggregate alone emits groups in no fixed order).
+-- The rollups' concurrency and time zones, and a third rollup by teacher.
+
+-- Attendance by teacher: the summary's teacher_id filter reads this rollup, so its cost follows the
+-- days asked for, like the others. The teacher is the lesson's (who taught it), by course.
+create table attendance_teacher_daily (
+    school_id   text not null references schools,
+    teacher_id  bigint not null,
+    day         date not null,
+    course_id   bigint not null,
+    present     integer not null default 0,
+    absent      integer not null default 0,
+    late        integer not null default 0,
+    excused     integer not null default 0,
+    primary key (school_id, teacher_id, day, course_id)
+);
+
+insert into attendance_teacher_daily (school_id, teacher_id, day, course_id, present, absent, late, excused)
+select a.school_id, l.teacher_id, (l.starts_at at time zone s.time_zone)::date, l.course_id,
+       count(*) filter (where a.status = 'present'), count(*) filter (where a.status = 'absent'),
+       count(*) filter (where a.status = 'late'), count(*) filter (where a.status = 'excused')
+from attendance_records a
+join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
+join schools s on s.school_id = a.school_id
+group by 1, 2, 3, 4;
+
+alter type attendance_delta add attribute teacher_id bigint;
+
+-- Each upsert inserts in key order, so concurrent writers lock rollup rows in one order and cannot deadlock on them.
 create or replace function attendance_rollup_apply(deltas attendance_delta[]) returns void
 language sql as $$
     insert into attendance_daily as a (school_id, day, course_id, present, absent, late, excused)
@@ -31,22 +57,22 @@ language sql as $$
         absent  = a.absent  + excluded.absent,
         late    = a.late    + excluded.late,
         excused = a.excused + excluded.excused;
+
+    insert into attendance_teacher_daily as a (school_id, teacher_id, day, course_id, present, absent, late, excused)
+    select d.school_id, d.teacher_id, d.day, d.course_id,
+           coalesce(sum(d.sign) filter (where d.status = 'present'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'absent'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'late'), 0),
+           coalesce(sum(d.sign) filter (where d.status = 'excused'), 0)
+    from unnest(deltas) d
+    group by d.school_id, d.teacher_id, d.day, d.course_id
+    order by d.school_id, d.teacher_id, d.day, d.course_id
+    on conflict (school_id, teacher_id, day, course_id) do update
+    set present = a.present + excluded.present,
+        absent  = a.absent  + excluded.absent,
+        late    = a.late    + excluded.late,
+        excused = a.excused + excluded.excused;
 $$;
-
--- A school's time zone decides the day of each of its lessons in both rollups. A zone PostgreSQL does
--- not know would make every attendance write of the school fail, so it is refused when written.
-create function schools_check_time_zone() returns trigger
-language plpgsql as $$
-begin
-    if not exists (select from pg_timezone_names where name = new.time_zone) then
-        raise exception 'time_zone "%" is not a time zone name PostgreSQL knows, such as Europe/London', new.time_zone
-            using errcode = 'check_violation', table = 'schools', column = 'time_zone';
-    end if;
-    return new;
-end $$;
-
-create trigger schools_time_zone_check before insert or update of time_zone on schools
-    for each row execute function schools_check_time_zone();
 
 -- Every rollup writer locks the schools it writes for (for share, in key order) before it locks lessons
 -- and before it reads their time zones in a fresh statement. A time-zone change holds the school row
@@ -59,7 +85,7 @@ begin
     perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows)
         order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
-        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, 1)::attendance_delta
+        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, 1, l.teacher_id)::attendance_delta
         from new_rows r
         join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
         join schools s on s.school_id = r.school_id));
@@ -73,7 +99,7 @@ begin
     perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows)
         order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
-        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, -1)::attendance_delta
+        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, -1, l.teacher_id)::attendance_delta
         from old_rows r
         join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
         join schools s on s.school_id = r.school_id));
@@ -90,7 +116,7 @@ begin
         where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows union select school_id, lesson_id from new_rows)
         order by l.school_id, l.lesson_id for share;
     perform attendance_rollup_apply(array(
-        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, r.sign)::attendance_delta
+        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, r.sign, l.teacher_id)::attendance_delta
         from (select school_id, lesson_id, status, -1 as sign from old_rows
               union all
               select school_id, lesson_id, status, 1 from new_rows) r
@@ -99,6 +125,8 @@ begin
     return null;
 end $$;
 
+-- A lesson moved to another day, course or teacher carries its attendance along in every rollup;
+-- other changes (a room, a version) leave the rollups alone.
 create or replace function attendance_rollup_on_lesson_move() returns trigger
 language plpgsql as $$
 begin
@@ -106,15 +134,33 @@ begin
         where s.school_id in (select school_id from old_lessons union select school_id from new_lessons)
         order by s.school_id for share;
     perform attendance_rollup_apply(array(
-        select row(m.school_id, (m.starts_at at time zone s.time_zone)::date, m.course_id, a.status, m.sign)::attendance_delta
-        from (select school_id, lesson_id, course_id, starts_at, -1 as sign from old_lessons
+        select row(m.school_id, (m.starts_at at time zone s.time_zone)::date, m.course_id, a.status, m.sign, m.teacher_id)::attendance_delta
+        from (select o.school_id, o.lesson_id, o.course_id, o.teacher_id, o.starts_at, -1 as sign
+              from old_lessons o join new_lessons n on n.school_id = o.school_id and n.lesson_id = o.lesson_id
+              where (o.course_id, o.teacher_id, o.starts_at) is distinct from (n.course_id, n.teacher_id, n.starts_at)
               union all
-              select school_id, lesson_id, course_id, starts_at, 1 from new_lessons) m
+              select n.school_id, n.lesson_id, n.course_id, n.teacher_id, n.starts_at, 1
+              from old_lessons o join new_lessons n on n.school_id = o.school_id and n.lesson_id = o.lesson_id
+              where (o.course_id, o.teacher_id, o.starts_at) is distinct from (n.course_id, n.teacher_id, n.starts_at)) m
         join attendance_records a on a.school_id = m.school_id and a.lesson_id = m.lesson_id
         join schools s on s.school_id = m.school_id));
     return null;
 end $$;
 
+-- A school's time zone decides the day of each of its lessons in every rollup. A zone PostgreSQL does
+-- not know would make every attendance write of the school fail, so it is refused when written.
+create function schools_check_time_zone() returns trigger
+language plpgsql as $$
+begin
+    if not exists (select from pg_timezone_names where name = new.time_zone) then
+        raise exception 'time_zone "%" is not a time zone name PostgreSQL knows, such as Europe/London', new.time_zone
+            using errcode = 'check_violation', table = 'schools', column = 'time_zone';
+    end if;
+    return new;
+end $$;
+
+create trigger schools_time_zone_check before insert or update of time_zone on schools
+    for each row execute function schools_check_time_zone();
 -- A new time zone moves lessons across day boundaries: the school's rollup rows are rebuilt from its
 -- attendance records in the same transaction. Each statement reads afresh, so this needs read
 -- committed; under a snapshot taken before the school row was locked it would miss committed writes.
@@ -136,14 +182,21 @@ begin
     end if;
     delete from attendance_daily where school_id = any(changed);
     delete from attendance_school_daily where school_id = any(changed);
-    insert into attendance_daily (school_id, day, course_id, present, absent, late, excused)
-    select a.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id,
+    delete from attendance_teacher_daily where school_id = any(changed);
+    insert into attendance_teacher_daily (school_id, teacher_id, day, course_id, present, absent, late, excused)
+    select a.school_id, l.teacher_id, (l.starts_at at time zone s.time_zone)::date, l.course_id,
            count(*) filter (where a.status = 'present'), count(*) filter (where a.status = 'absent'),
            count(*) filter (where a.status = 'late'), count(*) filter (where a.status = 'excused')
     from attendance_records a
     join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
     join schools s on s.school_id = a.school_id
     where a.school_id = any(changed)
+    group by 1, 2, 3, 4
+    order by 1, 2, 3, 4;
+    insert into attendance_daily (school_id, day, course_id, present, absent, late, excused)
+    select school_id, day, course_id, sum(present), sum(absent), sum(late), sum(excused)
+    from attendance_teacher_daily
+    where school_id = any(changed)
     group by 1, 2, 3
     order by 1, 2, 3;
     insert into attendance_school_daily (school_id, day, present, absent, late, excused)
