@@ -21,6 +21,7 @@ public static class AuthServices
         builder.Services.AddSingleton<IAuthorizationHandler, PersonHandler>();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenResponses>();
         builder.Services.AddSingleton<Revocations>();
+        builder.Services.AddSingleton<CachingTokenHandler>();
         builder.Services.AddHostedService<RevocationRefresher>();
         return builder;
     }

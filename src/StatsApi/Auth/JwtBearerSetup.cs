@@ -10,7 +10,8 @@ using StatsApi.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
-public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, ILogger<JwtBearerSetup> logger)
+public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, CachingTokenHandler tokenHandler,
+    ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(string? name, JwtBearerOptions options) => Configure(options);
@@ -19,6 +20,8 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
     {
         var auth = authOptions.Value;
         options.MapInboundClaims = false;
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(tokenHandler);
         options.IncludeErrorDetails = false;
         options.TokenValidationParameters = new TokenValidationParameters
         {

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace StatsApi.Auth;
+
+/// <summary>
+/// Validates each distinct access token once: a client polling with the same token is not charged an
+/// ES256 verification per request. The key is the whole token, so a cached result is reused only for
+/// exactly the bytes the signature covered; it lives until the token's exp, and at most five minutes,
+/// so a key that leaves the JWKS stops being trusted soon after. What can change after issue (a
+/// revocation, the client_secret header) is checked on every request, after this.
+/// </summary>
+public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
+{
+    public const int MaxEntries = 20_000;
+    private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
+
+    private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
+    private readonly TimeProvider _time;
+
+    public CachingTokenHandler(TimeProvider time)
+    {
+        _time = time;
+        MapInboundClaims = false;
+    }
+
+    public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
+    {
+        var now = _time.GetUtcNow();
+        if (_validated.TryGetValue(token, out TokenValidationResult? cached) && cached is not null &&
+            cached.SecurityToken.ValidTo > now.UtcDateTime)
+        {
+            // A fresh identity per request: nothing a request does to its principal reaches another.
+            return new TokenValidationResult
+            {
+                IsValid = true,
+                ClaimsIdentity = cached.ClaimsIdentity.Clone(),
+                SecurityToken = cached.SecurityToken,
+                TokenType = cached.TokenType,
+                Issuer = cached.Issuer,
+            };
+        }
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.IsValid && result.SecurityToken.ValidTo > now.UtcDateTime)
+        {
+            var until = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
+            _validated.Set(token, result, new MemoryCacheEntryOptions
+            {
+                AbsoluteExpiration = until < now + MaxAge ? until : now + MaxAge,
+                Size = 1,
+            });
+        }
+        return result;
+    }
+
+    public void Dispose() => _validated.Dispose();
+}
