@@ -7,9 +7,9 @@ namespace StatsApi.Auth;
 /// <summary>
 /// Validates each distinct access token once: a client polling with the same token is not charged an
 /// ES256 verification per request. The key is the whole token, so a cached result is reused only for
-/// exactly the bytes the signature covered; it lives until the token's exp, and at most five minutes,
-/// so a key that leaves the JWKS stops being trusted soon after. What can change after issue (a
-/// revocation, the client_secret header) is checked on every request, after this.
+/// exactly the bytes the signature covered; it lives until the token's exp (five minutes at most) and
+/// only while the key that signed it is still trusted. What can change after issue (a revocation, the
+/// client_secret header) is checked on every request, after this.
 /// </summary>
 public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 {
@@ -29,7 +29,7 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
     {
         var now = _time.GetUtcNow();
         if (_validated.TryGetValue(token, out TokenValidationResult? cached) && cached is not null &&
-            cached.SecurityToken.ValidTo > now.UtcDateTime)
+            cached.SecurityToken.ValidTo > now.UtcDateTime && KeyStillTrusted(token, cached.SecurityToken, validationParameters))
         {
             // A fresh identity per request: nothing a request does to its principal reaches another.
             return new TokenValidationResult
@@ -52,6 +52,14 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
             });
         }
         return result;
+    }
+
+    // A key retired from the JWKS (or the provider's) since the token was verified takes its tokens with it.
+    private static bool KeyStillTrusted(string token, SecurityToken verified, TokenValidationParameters parameters)
+    {
+        var kid = (verified as JsonWebToken)?.Kid;
+        var keys = parameters.IssuerSigningKeyResolver?.Invoke(token, verified, kid, parameters) ?? parameters.IssuerSigningKeys ?? [];
+        return kid is not null && keys.Any(k => k.KeyId == kid);
     }
 
     public void Dispose() => _validated.Dispose();
