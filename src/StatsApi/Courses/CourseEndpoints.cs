@@ -32,7 +32,7 @@ public static class CourseEndpoints
         var group = routes.MapSchoolResource(Resource, "Courses");
         group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
             .WithName("ListCourses").WithSummary("The school's courses")
-            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order. A teacher acting through a tool lists the courses they teach; a student, the courses they are enrolled in.");
+            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order.");
         group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetCourse").WithSummary("One course")

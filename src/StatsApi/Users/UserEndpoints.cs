@@ -37,7 +37,7 @@ public static class UserEndpoints
         var group = routes.MapSchoolResource(Resource, "Users");
         group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
             .WithName("ListUsers").WithSummary("The school's people")
-            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order. A student acting through a tool sees only themselves.");
+            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order.");
         group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetUser").WithSummary("One person")
