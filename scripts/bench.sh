@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Loads a large demo data set into a throwaway PostgreSQL and prints the attendance summary's
-# latency from the rollup against the same totals counted from the records (the baseline).
-# Then it runs the service as a process on loopback and measures whole-pipeline requests per second.
-# Arguments go to the benchmark: --schools N --students-per-school N --weeks N --iterations N
-#   --seconds N (per HTTP scenario) --concurrency N
+# Loads demo data of a chosen size with binary COPY into a throwaway PostgreSQL, starts the service in
+# Release and a bare Kestrel + Npgsql endpoint on the same SQL, drives both with wrk over loopback, and
+# prints a table of the scenarios and the ratios between them.
+# Arguments go to the benchmark: --records N (1e6 by default; 1e7, 1e8 take their time)
+#   --schools N (1000) --seconds N (10 a scenario) --connections N (32)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -17,12 +17,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if ! command -v wrk >/dev/null; then
+  echo "wrk not found; installing it with apt-get." >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq wrk >/dev/null
+fi
+
 if [ -z "${ConnectionStrings__Default:-}" ]; then
   pg_ensure_binaries
   cluster=$(mktemp -d)
   pg_init "$cluster"
   port=$(pg_free_port)
-  pg_start "$cluster" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB"
+  pg_start "$cluster" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=512MB -c max_wal_size=4GB -c max_connections=300"
   pg_create_database "$port" statsapi_bench
   export ConnectionStrings__Default="Host=127.0.0.1;Port=$port;Username=postgres;Database=statsapi_bench;Command Timeout=600"
 fi
