@@ -97,7 +97,9 @@ public static class MarkEndpoints
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
 
-    private sealed record Candidate(long StudentId, string? Role, bool Active, bool Enrolled);
+    private sealed record Candidate(int Position, long StudentId, string? Role, bool Active, bool Enrolled);
+
+    private sealed record Recorded(string Unfit, int Created, int Changed);
 
     private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, RecordAttendanceRequest body)
@@ -112,59 +114,79 @@ public static class MarkEndpoints
         return await writes.RunAsync(http, school, body, async scope =>
         {
             // Held until commit: the lesson cannot be deleted or moved under the register being written.
-            await scope.Connection.ExecuteAsync(new CommandDefinition(
-                "select 1 from lessons where school_id = @school and lesson_id = @lessonId for share",
-                new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
-            var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation)
+            var course = await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+                "select course_id from lessons where school_id = @school and lesson_id = @lessonId for share",
+                new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation))
                 ?? throw SchoolWrites.Refuse(LessonEndpoints.NotFound(lessonId));
-            await Teaching.RequireOwnCourseAsync(scope, lesson.CourseId, "lesson_id");
-            var candidates = (await scope.Connection.QueryAsync<Candidate>(new CommandDefinition("""
-                select s.id as student_id, u.role, coalesce(u.active, false) as active, e.student_id is not null as enrolled
-                from unnest(@students) with ordinality s (id, position)
-                left join users u on u.school_id = @school and u.user_id = s.id
-                left join enrolments e on e.school_id = @school and e.course_id = @course and e.student_id = s.id
-                order by s.position
-                """, new { school = school.Id, students, course = lesson.CourseId }, scope.Transaction, cancellationToken: scope.Cancellation))).ToList();
-            RefuseUnfit(candidates);
+            await Teaching.RequireOwnCourseAsync(scope, course, "lesson_id");
 
-            var results = (await scope.Connection.QueryAsync<bool>(new CommandDefinition("""
-                insert into attendance_records as a (school_id, lesson_id, student_id, status, recorded_by, recorded_at)
-                select @school, @lessonId, m.student_id, m.status, @by, now()
-                from unnest(@students, @statuses) m (student_id, status)
-                order by m.student_id
-                on conflict (school_id, lesson_id, student_id) do update
-                    set status = excluded.status, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, version = a.version + 1
-                    where a.status is distinct from excluded.status
-                returning xmax = 0
+            // One statement for the class: every student checked, and only when all may be marked, the
+            // marks upserted (unchanged ones left alone) and the write audited.
+            var recorded = await scope.Connection.QuerySingleAsync<Recorded>(new CommandDefinition("""
+                with candidates as (
+                    select s.position::int - 1 as position, s.id as student_id, u.role, coalesce(u.active, false) as active,
+                           e.student_id is not null as enrolled
+                    from unnest(@students) with ordinality s (id, position)
+                    left join users u on u.school_id = @school and u.user_id = s.id
+                    left join enrolments e on e.school_id = @school and e.course_id = @course and e.student_id = s.id),
+                unfit as (
+                    select * from candidates where role is distinct from 'student' or not active or not enrolled),
+                written as (
+                    insert into attendance_records as a (school_id, lesson_id, student_id, status, recorded_by, recorded_at)
+                    select @school, @lessonId, m.student_id, m.status, @by, now()
+                    from unnest(@students, @statuses) m (student_id, status)
+                    where not exists (select 1 from unfit)
+                    order by m.student_id
+                    on conflict (school_id, lesson_id, student_id) do update
+                        set status = excluded.status, recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, version = a.version + 1
+                        where a.status is distinct from excluded.status
+                    returning xmax = 0 as inserted),
+                audited as (
+                    insert into audit_events (school_id, client_id, person_id, request_id, action, object_type, object_id)
+                    select @school, @client, @by, @requestId, 'record_attendance', 'lesson', @lessonId::text
+                    where not exists (select 1 from unfit))
+                select (select coalesce(json_agg(unfit order by position), '[]')::text from unfit) as unfit,
+                       (select count(*) filter (where inserted) from written)::int as created,
+                       (select count(*) from written)::int as changed
                 """,
-                new { school = school.Id, lessonId, students, statuses = marks.Select(m => m.Status!).ToArray(), by = Caller.PersonId(http.User) },
-                scope.Transaction, cancellationToken: scope.Cancellation))).ToList();
-            await scope.AuditAsync("record_attendance", "lesson", lessonId);
-            var created = results.Count(inserted => inserted);
-            var answer = new RecordAttendanceResponse(lessonId, created, results.Count - created, marks.Count - results.Count);
+                new
+                {
+                    school = school.Id,
+                    lessonId,
+                    course,
+                    students,
+                    statuses = marks.Select(m => m.Status!).ToArray(),
+                    by = Caller.PersonId(http.User),
+                    client = Caller.ClientId(http.User),
+                    requestId = http.TraceIdentifier,
+                },
+                scope.Transaction, cancellationToken: scope.Cancellation));
+            RefuseUnfit(System.Text.Json.JsonSerializer.Deserialize<List<Candidate>>(recorded.Unfit, UnfitJson)!);
+            var answer = new RecordAttendanceResponse(lessonId, recorded.Created, recorded.Changed - recorded.Created, marks.Count - recorded.Changed);
             return Written.Of(http, StatusCodes.Status200OK, answer);
         });
     }
 
+    private static readonly System.Text.Json.JsonSerializerOptions UnfitJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
     // Ids not of this school answer as missing ones (404); people who cannot be marked in this lesson are named (422).
-    private static void RefuseUnfit(List<Candidate> candidates)
+    private static void RefuseUnfit(List<Candidate> unfit)
     {
-        var missing = candidates.Select((c, i) => (c, i)).Where(x => x.c.Role is null).ToList();
+        var missing = unfit.Where(c => c.Role is null).ToList();
         if (missing.Count > 0)
         {
-            var problem = Problems.NotFound("student", $"marks[{missing[0].i}].student_id", $"The school has no student {missing[0].c.StudentId}.");
+            var problem = Problems.NotFound("student", $"marks[{missing[0].Position}].student_id", $"The school has no student {missing[0].StudentId}.");
             problem.ProblemDetails.Extensions["errors"] = missing.ToDictionary(
-                x => $"marks[{x.i}].student_id", x => new[] { $"The school has no student {x.c.StudentId}." });
+                c => $"marks[{c.Position}].student_id", c => new[] { $"The school has no student {c.StudentId}." });
             throw SchoolWrites.Refuse(problem);
         }
-        var unfit = candidates.Select((c, i) => (c, i)).Where(x => x.c.Role != Roles.Student || !x.c.Active || !x.c.Enrolled).ToList();
         if (unfit.Count > 0)
         {
-            var reasons = unfit.ToDictionary(x => $"marks[{x.i}].student_id", x => new[]
+            var reasons = unfit.ToDictionary(c => $"marks[{c.Position}].student_id", c => new[]
             {
-                x.c.Role != Roles.Student ? $"User {x.c.StudentId} is a {x.c.Role}, not a student."
-                : !x.c.Active ? $"Student {x.c.StudentId} is deactivated."
-                : $"Student {x.c.StudentId} is not enrolled in the lesson's course.",
+                c.Role != Roles.Student ? $"User {c.StudentId} is a {c.Role}, not a student."
+                : !c.Active ? $"Student {c.StudentId} is deactivated."
+                : $"Student {c.StudentId} is not enrolled in the lesson's course.",
             });
             var first = reasons.First();
             var problem = Problems.Unprocessable("student_not_in_lesson", first.Key, first.Value[0]);
