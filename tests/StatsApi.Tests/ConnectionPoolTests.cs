@@ -23,13 +23,10 @@ public class ConnectionPoolTests(SmallPoolFactory app) : IClassFixture<SmallPool
     public async Task AnExhaustedPoolAnswers503WithinSecondsAndTheWaitingRequestsStillFinish()
     {
         var client = await app.CreateClientForSchoolsAsync("oakwood-primary");
-        await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(app.ConnectionString) { Pooling = false }.ConnectionString);
-        await holder.OpenAsync();
-        await using var transaction = await holder.BeginTransactionAsync();
         // Every summary reads the schools table first: with it locked, each holds its connection and waits.
-        await new NpgsqlCommand("lock table schools in access exclusive mode", holder, transaction).ExecuteNonQueryAsync();
+        await using var schools = await TableLock.TakeAsync(app.ConnectionString, "schools");
         var waiting = new[] { client.GetAsync(Summary), client.GetAsync(Summary) };
-        await WaitForLockWaitersAsync(holder, 2);
+        await schools.WaitForWaitersAsync(2);
 
         var started = Stopwatch.GetTimestamp();
         var refused = await client.GetAsync(Summary);
@@ -38,22 +35,7 @@ public class ConnectionPoolTests(SmallPoolFactory app) : IClassFixture<SmallPool
         await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable, "database_unavailable");
         Assert.NotNull(refused.Headers.RetryAfter);
         Assert.True(took < TimeSpan.FromSeconds(6), $"The refusal took {took}.");
-        await transaction.CommitAsync();
+        await schools.ReleaseAsync();
         Assert.All(await Task.WhenAll(waiting), r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
-    }
-
-    private static async Task WaitForLockWaitersAsync(NpgsqlConnection connection, int count)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            await using var command = new NpgsqlCommand(
-                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", connection);
-            if ((long)(await command.ExecuteScalarAsync())! >= count)
-            {
-                return;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail($"Fewer than {count} requests came to wait on the lock.");
     }
 }
