@@ -44,17 +44,16 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync(Summary)).StatusCode);
 
         using var scraper = new HttpClient();
-        var metrics = await scraper.GetStringAsync(app.MetricsAddress);
-
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
-            && line.Contains("http_route=\"/stats/v1/attendance/summary\"", StringComparison.Ordinal)
-            && line.Contains("http_response_status_code=\"200\"", StringComparison.Ordinal));
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("statsapi_tokens_issued_total{", StringComparison.Ordinal)
-            && line.Contains("grant=\"client_credentials\"", StringComparison.Ordinal));
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
-            && line.Contains("error_code=\"school_not_approved\"", StringComparison.Ordinal) && line.Contains("status=\"403\"", StringComparison.Ordinal));
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
-            && line.Contains("error_code=\"missing_token\"", StringComparison.Ordinal) && line.Contains("status=\"401\"", StringComparison.Ordinal));
+        await ScrapeUntilAsync(scraper,
+            line => line.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal)
+                && line.Contains("http_route=\"/stats/v1/attendance/summary\"", StringComparison.Ordinal)
+                && line.Contains("http_response_status_code=\"200\"", StringComparison.Ordinal),
+            line => line.StartsWith("statsapi_tokens_issued_total{", StringComparison.Ordinal)
+                && line.Contains("grant=\"client_credentials\"", StringComparison.Ordinal),
+            line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
+                && line.Contains("error_code=\"school_not_approved\"", StringComparison.Ordinal) && line.Contains("status=\"403\"", StringComparison.Ordinal),
+            line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
+                && line.Contains("error_code=\"missing_token\"", StringComparison.Ordinal) && line.Contains("status=\"401\"", StringComparison.Ordinal));
         // The API's own address has no /metrics, and the management port nothing else.
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync(new Uri(app.MetricsAddress, Summary))).StatusCode);
@@ -71,10 +70,41 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().SendAsync(request)).StatusCode);
 
         using var scraper = new HttpClient();
-        var metrics = await scraper.GetStringAsync(app.MetricsAddress);
-
-        Assert.Contains(metrics.Split('\n'), line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
+        await ScrapeUntilAsync(scraper, line => line.StartsWith("statsapi_auth_failures_total{", StringComparison.Ordinal)
             && line.Contains("error_code=\"invalid_client\"", StringComparison.Ordinal));
+    }
+
+    // The server's span ends just after its response is sent: flush again for a few seconds before concluding it is missing.
+    private async Task<byte[]> ExportedAsync(Func<byte[], bool> holds)
+    {
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+            if (app.Collector.Traces.FirstOrDefault(holds) is { } body)
+            {
+                return body;
+            }
+            await Task.Delay(250);
+        }
+        Assert.Fail("No exported trace holds what was looked for.");
+        return [];
+    }
+
+    // A scrape may be answered from the exporter's short cache, and a request's duration is recorded
+    // just after its response: so scrape again for a few seconds before concluding a series is missing.
+    private async Task ScrapeUntilAsync(HttpClient scraper, params Func<string, bool>[] series)
+    {
+        var lines = Array.Empty<string>();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            lines = (await scraper.GetStringAsync(app.MetricsAddress)).Split('\n');
+            if (series.All(s => lines.Any(s)))
+            {
+                return;
+            }
+            await Task.Delay(250);
+        }
+        Assert.All(series, s => Assert.Contains(lines, l => s(l)));
     }
 
     [Fact]
@@ -85,11 +115,10 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         var response = await client.GetAsync(Summary);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
-        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
 
         // An OTLP span carries its trace id as 16 raw bytes.
         var traceId = Convert.FromHexString(requestId);
-        Assert.Contains(app.Collector.Traces, body => body.AsSpan().IndexOf(traceId) >= 0);
+        await ExportedAsync(body => body.AsSpan().IndexOf(traceId) >= 0);
     }
 
     [Fact]
@@ -101,9 +130,8 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
 
         var response = await client.SendAsync(request);
         Assert.Equal(callers, response.Headers.GetValues("X-Request-Id").Single());
-        Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
 
-        var exported = app.Collector.Traces.Single(body => body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(callers)) >= 0);
+        var exported = await ExportedAsync(body => body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(callers)) >= 0);
         Assert.True(exported.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(StatsApi.Http.RequestIdMiddleware.RequestIdTag)) >= 0);
     }
 
