@@ -16,11 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The fault tests run clusters of their own, which they stop and start, wherever the shared one comes from.
+pg_ensure_binaries
+export PG_BIN
 if [ -z "${STATSAPI_TEST_POSTGRES:-}" ]; then
   if docker info >/dev/null 2>&1; then
     echo "Docker answers: the tests start PostgreSQL with Testcontainers."
   else
-    pg_ensure_binaries
     cluster=$(mktemp -d)
     pg_init "$cluster"
     port=$(pg_free_port)

@@ -9,6 +9,7 @@ using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.PersonTokens;
 using StatsApi.Schools;
+using StatsApi.Telemetry;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
@@ -48,6 +49,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
         ContentRootPath = AppContext.BaseDirectory,
     });
     builder.AddStatsApiLogging(isCommand);
+    builder.AddStatsApiTelemetry();
     builder.AddStatsApiHttp();
     builder.AddStatsApiData();
     builder.AddStatsApiTokens();

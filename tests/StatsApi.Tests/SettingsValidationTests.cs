@@ -47,7 +47,11 @@ public class SettingsValidationTests
     [InlineData("Tokens:LifetimeMinutes", "0", "Tokens:LifetimeMinutes")]
     [InlineData("Tokens:Algorithm", "HS256", "Tokens:Algorithm")]
     [InlineData("Database:CommandTimeoutSeconds", "0", "Database:CommandTimeoutSeconds")]
+    [InlineData("Database:ConnectionTimeoutSeconds", "0", "Database:ConnectionTimeoutSeconds")]
     [InlineData("Http:AllowPlainHttp", "maybe", "Http:AllowPlainHttp")]
+    [InlineData("Http:ShutdownTimeoutSeconds", "0", "Http:ShutdownTimeoutSeconds")]
+    [InlineData("Telemetry:MetricsUrls:0", "https://0.0.0.0:9464", "Telemetry:MetricsUrls")]
+    [InlineData("Telemetry:MetricsUrls:0", "http://127.0.0.1", "Telemetry:MetricsUrls")]
     public async Task ABadSettingStopsStartUpWithOneLineNamingIt(string setting, string value, string named)
     {
         var (exit, error) = await StartAsync(setting, value);

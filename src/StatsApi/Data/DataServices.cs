@@ -23,10 +23,11 @@ public static class DataServices
         builder.Services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidation>();
         builder.Services.AddNpgsqlDataSource(connectionString, (services, dataSource) =>
         {
-            var timeout = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.CommandTimeoutSeconds;
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var settings = dataSource.ConnectionStringBuilder;
-            settings.CommandTimeout = timeout + ClientTimeoutMarginSeconds;
-            settings.Options = $"{settings.Options} -c statement_timeout={timeout * 1000}".Trim();
+            settings.CommandTimeout = database.CommandTimeoutSeconds + ClientTimeoutMarginSeconds;
+            settings.Options = $"{settings.Options} -c statement_timeout={database.CommandTimeoutSeconds * 1000}".Trim();
+            settings.Timeout = database.ConnectionTimeoutSeconds;
         });
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteTransactions>();

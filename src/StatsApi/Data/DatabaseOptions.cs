@@ -11,12 +11,27 @@ public sealed class DatabaseOptions
     /// database for ever; migrations and the demo-data loader run without it.
     /// </summary>
     public int CommandTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How long a request waits for a connection, from the pool or newly opened (Npgsql's Timeout): short,
+    /// so an exhausted pool or an unreachable server answers 503 in seconds rather than holding the request.
+    /// </summary>
+    public int ConnectionTimeoutSeconds { get; set; } = 3;
 }
 
 public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions>
 {
-    public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
-        options.CommandTimeoutSeconds is < 1 or > 3600
-            ? ValidateOptionsResult.Fail($"Database:CommandTimeoutSeconds must be between 1 and 3600, not {options.CommandTimeoutSeconds}.")
-            : ValidateOptionsResult.Success;
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
+    {
+        var failures = new List<string>();
+        if (options.CommandTimeoutSeconds is < 1 or > 3600)
+        {
+            failures.Add($"Database:CommandTimeoutSeconds must be between 1 and 3600, not {options.CommandTimeoutSeconds}.");
+        }
+        if (options.ConnectionTimeoutSeconds is < 1 or > 60)
+        {
+            failures.Add($"Database:ConnectionTimeoutSeconds must be between 1 and 60, not {options.ConnectionTimeoutSeconds}.");
+        }
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }

@@ -28,6 +28,7 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
         _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,
         // Cancelled by the server's statement_timeout: the database did not answer in time.
         PostgresException { SqlState: PostgresErrorCodes.QueryCanceled } => DatabaseFailure.Outage,
+        // Includes an exhausted pool: no connection came free within Database:ConnectionTimeoutSeconds (a TimeoutException inside).
         NpgsqlException { IsTransient: true } or TimeoutException => DatabaseFailure.Outage,
         NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } => DatabaseFailure.Outage,
         _ => DatabaseFailure.None,

@@ -14,6 +14,17 @@ public sealed class HttpOptions
 
     /// <summary>Addresses or networks of the proxies whose X-Forwarded-Proto and X-Forwarded-For are believed.</summary>
     public string[] TrustedProxies { get; set; } = [];
+
+    /// <summary>On SIGTERM, how long requests in flight may take to finish before the service exits anyway.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 20;
+}
+
+public sealed class HttpOptionsValidation : IValidateOptions<HttpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HttpOptions options) =>
+        options.ShutdownTimeoutSeconds is < 1 or > 600
+            ? ValidateOptionsResult.Fail($"Http:ShutdownTimeoutSeconds must be between 1 and 600, not {options.ShutdownTimeoutSeconds}.")
+            : ValidateOptionsResult.Success;
 }
 
 public static class HttpServices
@@ -21,6 +32,13 @@ public static class HttpServices
     public static IHostApplicationBuilder AddStatsApiHttp(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<HttpOptions>(builder.Configuration.GetSection("Http"));
+        builder.Services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidation>();
+        // SIGTERM stops the listeners at once and lets the requests in flight finish, for this long at most.
+        // Read here, not through HttpOptions: the host reads its options while it is built, before the
+        // settings are checked, and a value that does not parse must fail that check, not the build.
+        builder.Services.Configure<HostOptions>(host =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(int.TryParse(builder.Configuration["Http:ShutdownTimeoutSeconds"],
+                System.Globalization.CultureInfo.InvariantCulture, out var seconds) ? seconds : new HttpOptions().ShutdownTimeoutSeconds));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -77,6 +77,10 @@ public static class Problems
             problem.Extensions[ErrorCode] = "validation_failed";
             problem.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
         }
+        if (problem.Extensions[ErrorCode] is string code)
+        {
+            AnsweredError.Record(http, code);
+        }
     }
 
     private static string DefaultErrorCode(int status) => status switch

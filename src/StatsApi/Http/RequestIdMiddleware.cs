@@ -1,19 +1,40 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using StatsApi.Auth;
+using StatsApi.Telemetry;
 
 namespace StatsApi.Http;
 
-/// <summary>Gives every request an id (the caller's X-Request-Id when it is sane, else a new one) and logs it.</summary>
+/// <summary>
+/// Gives every request an id and logs one line when it is answered. The id is the caller's X-Request-Id
+/// when it is sane (then tagged on the request's trace), else the trace id, so either finds the trace.
+/// </summary>
 public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string HeaderName = "X-Request-Id";
 
+    /// <summary>The trace tag that holds a caller's own X-Request-Id.</summary>
+    public const string RequestIdTag = "statsapi.request_id";
+
+    // snake_case like the problem bodies' field, and unlike ASP.NET's own RequestId (a connection counter).
+#pragma warning disable CA1727
+    private static readonly Func<ILogger, string, IDisposable?> RequestScope = LoggerMessage.DefineScope<string>("{request_id}");
+#pragma warning restore CA1727
+
     public async Task InvokeAsync(HttpContext context)
     {
         var incoming = context.Request.Headers[HeaderName];
-        var requestId = incoming.Count == 1 && SaneId().IsMatch(incoming[0]!)
-            ? incoming[0]!
-            : Activity.Current?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        var activity = Activity.Current;
+        string requestId;
+        if (incoming.Count == 1 && SaneId().IsMatch(incoming[0]!))
+        {
+            requestId = incoming[0]!;
+            activity?.SetTag(RequestIdTag, requestId);
+        }
+        else
+        {
+            requestId = activity?.TraceId.ToHexString() ?? Guid.NewGuid().ToString("N");
+        }
 
         context.TraceIdentifier = requestId;
         context.Response.OnStarting(() =>
@@ -22,10 +43,7 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
             return Task.CompletedTask;
         });
 
-        // snake_case like the problem bodies' field, and unlike ASP.NET's own RequestId (a connection counter).
-#pragma warning disable CA1727
-        using (logger.BeginScope("{request_id}", requestId))
-#pragma warning restore CA1727
+        using (RequestScope(logger, requestId))
         {
             var started = Stopwatch.GetTimestamp();
             try
@@ -34,13 +52,38 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<Re
             }
             finally
             {
-                // One line a request, never with its query string: that can name schools and students.
-                logger.LogInformation("{Method} {Path} answered {Status} in {ElapsedMs:F1} ms",
-                    context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
-                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                Answered(context, activity, Stopwatch.GetElapsedTime(started));
             }
         }
     }
+
+    private void Answered(HttpContext context, Activity? activity, TimeSpan elapsed)
+    {
+        var status = context.Response.StatusCode;
+        var errorCode = AnsweredError.Of(context);
+        // Who and which school, never what: no query string (it can name students), no body, no token.
+        var client = Caller.ClientId(context.User) is { Length: > 0 } id ? id : null;
+        var school = context.Features.Get<AuthorizedSchool>()?.Id;
+        if (status is StatusCodes.Status401Unauthorized or StatusCodes.Status403Forbidden)
+        {
+            StatsApiMetrics.AuthFailed(status, errorCode ?? "unknown");
+        }
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("statsapi.client_id", client);
+            activity.SetTag("statsapi.school_id", school);
+            activity.SetTag("statsapi.error_code", errorCode);
+        }
+        RequestAnswered(logger, context.Request.Method, context.Request.Path.Value, status, elapsed.TotalMilliseconds, client, school, errorCode);
+    }
+
+    // Source-generated: the one line every request writes stays free of boxing and parameter arrays.
+#pragma warning disable SYSLIB1015 // client_id, school_id and error_code are fields of the line, not words of its message.
+    [LoggerMessage(EventId = 1, EventName = "RequestAnswered", Level = LogLevel.Information,
+        Message = "{Method} {Path} answered {Status} in {ElapsedMs:F1} ms")]
+    private static partial void RequestAnswered(ILogger logger, string method, string? path, int status, double elapsedMs,
+        string? client_id, string? school_id, string? error_code);
+#pragma warning restore SYSLIB1015
 
     // Echoed into headers and logs, so only a short, printable, header-safe id is accepted.
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z")]

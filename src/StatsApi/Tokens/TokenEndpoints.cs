@@ -133,8 +133,11 @@ public static class TokenEndpoints
         return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));
     }
 
-    internal static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure) =>
-        TypedResults.Json(new OAuthError(failure.Error, failure.Description, http.TraceIdentifier), statusCode: failure.Status);
+    internal static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure)
+    {
+        Http.AnsweredError.Record(http, failure.Error);
+        return TypedResults.Json(new OAuthError(failure.Error, failure.Description, http.TraceIdentifier), statusCode: failure.Status);
+    }
 
     private static ContentHttpResult GetJwks(SigningKeys keys, HttpContext http)
     {

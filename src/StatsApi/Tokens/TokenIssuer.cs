@@ -13,12 +13,13 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
-        IssueAsync(client.ClientId, client, client.Schools, scopes, TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], cancellationToken);
+        IssueAsync(Telemetry.StatsApiMetrics.ClientCredentials, client.ClientId, client, client.Schools, scopes,
+            TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], cancellationToken);
 
     /// <summary>A token that acts for a person through a client: sub is the person, role theirs, schools theirs within the client's.</summary>
     public Task<IssuedToken> IssueForPersonAsync(ApiClient client, PersonTokens.Person person, IReadOnlyList<string> schools, IReadOnlyList<string> scopes,
         string secretBinding, CancellationToken cancellationToken = default) =>
-        IssueAsync(person.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), client, schools, scopes,
+        IssueAsync(Telemetry.StatsApiMetrics.PersonExchange, person.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), client, schools, scopes,
             TimeSpan.FromMinutes(tokens.Value.PersonLifetimeMinutes),
             new Dictionary<string, object>
             {
@@ -28,7 +29,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             },
             cancellationToken);
 
-    private async Task<IssuedToken> IssueAsync(string subject, ApiClient client, IReadOnlyList<string> schools, IReadOnlyList<string> scopes, TimeSpan lifetime,
+    private async Task<IssuedToken> IssueAsync(string grant, string subject, ApiClient client, IReadOnlyList<string> schools, IReadOnlyList<string> scopes, TimeSpan lifetime,
         Dictionary<string, object> extra, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
@@ -53,6 +54,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             SigningCredentials = await keys.GetSigningCredentialsAsync(cancellationToken),
             Claims = claims,
         });
+        Telemetry.StatsApiMetrics.TokenIssued(grant);
         return new IssuedToken(token, (int)lifetime.TotalSeconds, scope);
     }
 }

@@ -1,14 +1,56 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace StatsApi.Tests.Infrastructure;
 
 /// <summary>The service's executable run as a process, as a deployment or an administrator starts it.</summary>
-public static class StatsApiProcess
+public static partial class StatsApiProcess
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs StatsApi.dll with these arguments; a null value in <paramref name="environment"/> unsets the variable.</summary>
     public static async Task<(int Exit, string Output, string Error)> RunAsync(IDictionary<string, string?> environment, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(environment, args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"'StatsApi {string.Join(' ', args)}' was still running after {Timeout.TotalSeconds} s.");
+        }
+        return (process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts the server and returns once it listens, on a loopback port of its own.</summary>
+    public static async Task<ServerProcess> StartServerAsync(IDictionary<string, string?> environment)
+    {
+        var process = Process.Start(StartInfo(environment, []))!;
+        var server = new ServerProcess(process);
+        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, line) =>
+        {
+            server.Output.Enqueue(line.Data ?? "");
+            if (line.Data is not null && ListeningOn().Match(line.Data) is { Success: true } match)
+            {
+                listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        };
+        process.ErrorDataReceived += (_, line) => server.Output.Enqueue(line.Data ?? "");
+        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"The server exited: {string.Join('\n', server.Output)}"));
+        process.EnableRaisingEvents = true;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        server.Address = await listening.Task.WaitAsync(Timeout);
+        return server;
+    }
+
+    private static ProcessStartInfo StartInfo(IDictionary<string, string?> environment, string[] args)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -34,20 +76,42 @@ public static class StatsApiProcess
                 start.Environment[key] = value;
             }
         }
+        return start;
+    }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
+    [GeneratedRegex("Now listening on: (http://[0-9.]+:[0-9]+)")]
+    private static partial Regex ListeningOn();
+}
+
+/// <summary>A running server: where it listens, what it wrote, and how to stop it as an orchestrator does.</summary>
+public sealed class ServerProcess(Process process) : IAsyncDisposable
+{
+    public Uri Address { get; internal set; } = null!;
+
+    public System.Collections.Concurrent.ConcurrentQueue<string> Output { get; } = new();
+
+    /// <summary>SIGTERM, as Kubernetes, systemd and docker stop send first.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var limit = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(limit.Token);
+        return process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"'StatsApi {string.Join(' ', args)}' was still running after {Timeout.TotalSeconds} s.");
+            await process.WaitForExitAsync();
         }
-        return (process.ExitCode, await output, await error);
+        process.Dispose();
     }
 }
