@@ -8,6 +8,7 @@ using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.PersonTokens;
+using StatsApi.RateLimiting;
 using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
@@ -53,6 +54,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiTokens();
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
+    builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
     builder.AddStatsApiSettingsValidation();
     builder.Services.AddSingleton<SummaryQuery>();
@@ -69,6 +71,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     await app.PrepareDatabaseAsync();
 
     app.UseAuthentication();
+    app.UseStatsApiRateLimits();
     app.UseAuthorization();
 
     app.MapStatsApiDocs();

@@ -48,6 +48,9 @@ public class SettingsValidationTests
     [InlineData("Tokens:Algorithm", "HS256", "Tokens:Algorithm")]
     [InlineData("Database:CommandTimeoutSeconds", "0", "Database:CommandTimeoutSeconds")]
     [InlineData("Http:AllowPlainHttp", "maybe", "Http:AllowPlainHttp")]
+    [InlineData("RateLimits:WindowSeconds", "0", "RateLimits:WindowSeconds")]
+    [InlineData("RateLimits:Tiers:free:Cost", "5", "RateLimits:Tiers:free:Cost")]
+    [InlineData("Redis:Configuration", "127.0.0.1:6379,nosuchoption=1", "Redis:Configuration")]
     public async Task ABadSettingStopsStartUpWithOneLineNamingIt(string setting, string value, string named)
     {
         var (exit, error) = await StartAsync(setting, value);
