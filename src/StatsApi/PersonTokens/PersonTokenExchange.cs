@@ -49,7 +49,7 @@ public static class PersonTokenExchange
         var client = secrets.Count == 1 ? await clients.AuthenticateBySecretAsync(secrets[0]!, http.RequestAborted) : null;
         if (client is null)
         {
-            return TokenEndpoints.InvalidClient(http, "The client_secret header names no active client.");
+            return TokenEndpoints.InvalidClient(http, null, "The client_secret header names no active client.");
         }
         var apiToken = AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var authorization) &&
             authorization.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)
@@ -62,11 +62,11 @@ public static class PersonTokenExchange
         var person = await ApiTokens.FindPersonAsync(dataSource, apiToken, http.RequestAborted);
         if (person is null || !person.Active)
         {
-            return InvalidGrant(http, person is null ? "The API token is unknown or was deleted." : "The API token's person is deactivated.");
+            return InvalidGrant(http, client, person is null ? "The API token is unknown or was deleted." : "The API token's person is deactivated.");
         }
         if (!client.Schools.Contains(person.SchoolId))
         {
-            return InvalidGrant(http, "The client is not approved for the school of the API token's person.");
+            return InvalidGrant(http, client, "The client is not approved for the school of the API token's person.");
         }
 
         IReadOnlyList<string> scopes = PersonRoles.Narrow(client.Scopes, person.Role);
@@ -90,6 +90,9 @@ public static class PersonTokenExchange
         return TypedResults.Json(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description) =>
-        TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, ApiClient client, string description)
+    {
+        RateLimiting.FailedTokenRequests.Record(http, client.ClientId);
+        return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
+    }
 }

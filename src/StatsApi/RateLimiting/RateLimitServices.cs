@@ -20,6 +20,7 @@ public static class RateLimitServices
     /// <summary>After authentication, which names the caller and its tier; before authorization and the endpoints.</summary>
     public static WebApplication UseStatsApiRateLimits(this WebApplication app)
     {
+        app.UseMiddleware<FailedTokenRequestLimiter>();
         app.UseMiddleware<TierLimiter>();
         return app;
     }
