@@ -146,6 +146,28 @@ public class RateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiFactory
         own.DefaultRequestHeaders.Authorization = new("Bearer", await limited.GetTokenAsync(tool));
         Assert.Equal(HttpStatusCode.OK, (await own.GetAsync(Lookup)).StatusCode);
     }
+
+    [Fact]
+    public async Task TheDocumentStatesEachOperationsCostAndItsTooManyRequests()
+    {
+        var document = await (await app.CreateClient().GetAsync("/openapi/v1.json")).JsonAsync();
+        var paths = document.GetProperty("paths");
+        int CostOf(string path, string method) => paths.GetProperty(path).GetProperty(method).GetProperty("x-rate-limit-cost").GetInt32();
+
+        Assert.Equal(5, CostOf("/stats/v1/attendance/summary", "get"));
+        Assert.Equal(10, CostOf("/v1/schools/{school_id}/lessons/{lesson_id}/attendance", "post"));
+        Assert.Equal(2, CostOf("/v1/schools/{school_id}/lessons", "get"));
+        Assert.Equal(1, CostOf("/v1/schools/{school_id}", "get"));
+        var summary = paths.GetProperty("/stats/v1/attendance/summary").GetProperty("get");
+        Assert.Contains("a cost of 5", summary.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(summary.GetProperty("responses").TryGetProperty("429", out _));
+        var token = paths.GetProperty("/oauth/token").GetProperty("post");
+        Assert.False(token.TryGetProperty("x-rate-limit-cost", out _));
+        Assert.True(token.GetProperty("responses").TryGetProperty("429", out _));
+        var jwks = paths.GetProperty("/.well-known/jwks.json").GetProperty("get");
+        Assert.False(jwks.TryGetProperty("x-rate-limit-cost", out _));
+        Assert.False(jwks.GetProperty("responses").TryGetProperty("429", out _));
+    }
 }
 
 /// <summary>Small quotas over a database the test can make unreachable.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,11 @@ public static class RateLimitServices
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryQuotaStore>();
         builder.Services.AddSingleton<QuotaStore>();
+        builder.Services.Configure<OpenApiOptions>("v1", o =>
+        {
+            o.AddDocumentTransformer(RateLimitDocs.DescribeHeadersAsync);
+            o.AddOperationTransformer(RateLimitDocs.DescribeOperationAsync);
+        });
         return builder;
     }
 
