@@ -42,8 +42,8 @@ public class RateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiFactory
     [Fact]
     public async Task AQuotaFreesUpAfterRetryAfterAndIsWholeAgainAfterAWindow()
     {
-        // Two requests in four seconds: one frees up every two.
-        await using var limited = app.CreateRestarted(RateLimitSettings.Of(4, ("free", 2, 100)));
+        // Two requests in six seconds: one frees up every three.
+        await using var limited = app.CreateRestarted(RateLimitSettings.Of(6, ("free", 2, 100)));
         var (_, free) = await limited.ClientOfTierAsync("free", School);
         await (await limited.ClientOfTierAsync("premium", School)).Http.GetAsync(Lookup);
 
@@ -52,13 +52,13 @@ public class RateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiFactory
         var refused = await free.GetAsync(Lookup);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         var retryAfter = refused.Headers.RetryAfter!.Delta!.Value;
-        Assert.InRange(retryAfter.TotalSeconds, 1, 2);
+        Assert.InRange(retryAfter.TotalSeconds, 2, 3);
 
         await Task.Delay(retryAfter);
         Assert.Equal(HttpStatusCode.OK, (await free.GetAsync(Lookup)).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await free.GetAsync(Lookup)).StatusCode);
 
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        await Task.Delay(TimeSpan.FromSeconds(6));
         var whole = await free.GetAsync(Lookup);
         Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
         Assert.Contains("\"requests\";r=1;", whole.Header("RateLimit"), StringComparison.Ordinal);

@@ -96,6 +96,22 @@ public class TokenGuessingTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         Assert.Equal(HttpStatusCode.OK, (await RequestTokenAsync(http, RealClient, tool.Client.ClientId, tool.ClientSecret)).StatusCode);
     }
 
+    [Fact]
+    public async Task AToolsFailedExchangesDoNotCountAgainstItsClient()
+    {
+        await using var limited = Limited(perAddress: 100, perClient: 1);
+        var tool = await limited.CreateClientAsync(["oakwood-primary"], [Scopes.AttendanceRead]);
+        var http = limited.CreateClient();
+
+        for (var i = 0; i < 3; i++)
+        {
+            await (await ExchangeAsync(http, RealClient, tool.ClientSecret, GuessedApiToken)).AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_grant");
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await RequestTokenAsync(http, RealClient, tool.Client.ClientId, tool.ClientSecret)).StatusCode);
+        await (await ExchangeAsync(http, RealClient, tool.ClientSecret, GuessedApiToken)).AssertOAuthErrorAsync(HttpStatusCode.BadRequest, "invalid_grant");
+    }
+
     private static Task<HttpResponseMessage> RequestTokenAsync(HttpClient http, string from, string clientId, string secret, string grantType = "client_credentials")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")

@@ -62,11 +62,11 @@ public static class PersonTokenExchange
         var person = await ApiTokens.FindPersonAsync(dataSource, apiToken, http.RequestAborted);
         if (person is null || !person.Active)
         {
-            return InvalidGrant(http, client, person is null ? "The API token is unknown or was deleted." : "The API token's person is deactivated.");
+            return InvalidGrant(http, person is null ? "The API token is unknown or was deleted." : "The API token's person is deactivated.");
         }
         if (!client.Schools.Contains(person.SchoolId))
         {
-            return InvalidGrant(http, client, "The client is not approved for the school of the API token's person.");
+            return InvalidGrant(http, "The client is not approved for the school of the API token's person.");
         }
 
         IReadOnlyList<string> scopes = PersonRoles.Narrow(client.Scopes, person.Role);
@@ -90,9 +90,11 @@ public static class PersonTokenExchange
         return TypedResults.Json(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, ApiClient client, string description)
+    // Counted against the address only: the client's secret was right, so no client's secret was guessed,
+    // and a tool's users with deleted API tokens do not spend the failures its client may have.
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description)
     {
-        RateLimiting.FailedTokenRequests.Record(http, client.ClientId);
+        RateLimiting.FailedTokenRequests.Record(http, null);
         return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
     }
 }

@@ -9,7 +9,7 @@ namespace StatsApi.RateLimiting;
 /// <summary>Marks the token endpoints, whose failed attempts are limited.</summary>
 public sealed class FailedAttemptsLimited;
 
-/// <summary>A token request that failed on its credentials; the client id it named, when it named one.</summary>
+/// <summary>A token request that failed on its credentials; the client id whose secret it guessed, when it named one.</summary>
 public sealed record FailedTokenRequest(string? ClientId);
 
 public static class FailedTokenRequests

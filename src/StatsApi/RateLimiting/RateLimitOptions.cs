@@ -17,7 +17,7 @@ public sealed class TokenEndpointLimit
     /// <summary>Failures from one address (an IPv6 /64) before that address is refused.</summary>
     public int FailuresPerAddress { get; set; } = 20;
 
-    /// <summary>Failures against one client id, from anywhere, after which each further failing address is refused at once.</summary>
+    /// <summary>Wrong secrets for one client id, from anywhere, after which each further failing address is refused at once.</summary>
     public int FailuresPerClient { get; set; } = 10;
 }
 
