@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Runs every test against a real PostgreSQL: Testcontainers where Docker answers, otherwise a
-# throwaway local cluster started here and removed on exit. Extra arguments go to 'dotnet test'.
+# throwaway local cluster started here and removed on exit; and against a throwaway Redis, started
+# here without persistence and stopped on exit. Extra arguments go to 'dotnet test'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
+. scripts/lib/redis.sh
 
 results=$(mktemp -d)
 cluster=""
+redis=""
 cleanup() {
   if [ -n "$cluster" ]; then
     pg_stop "$cluster" || true
     rm -rf "$cluster"
+  fi
+  if [ -n "$redis" ]; then
+    redis_stop "$redis" || true
+    rm -rf "$redis"
   fi
   rm -rf "$results"
 }
@@ -31,6 +38,15 @@ if [ -z "${STATSAPI_TEST_POSTGRES:-}" ]; then
     export STATSAPI_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres"
     echo "Started a throwaway PostgreSQL on 127.0.0.1:$port."
   fi
+fi
+
+if [ -z "${STATSAPI_TEST_REDIS:-}" ]; then
+  redis_ensure_binaries
+  redis=$(mktemp -d)
+  redis_port=$(pg_free_port)
+  redis_start "$redis" "$redis_port"
+  export STATSAPI_TEST_REDIS="127.0.0.1:$redis_port"
+  echo "Started a throwaway Redis on $STATSAPI_TEST_REDIS."
 fi
 
 dotnet build StatsApi.sln -c Release -nologo -clp:ErrorsOnly

@@ -51,7 +51,12 @@ var copyRate = await RawCopyRateAsync();
 
 var servicePort = FreePort();
 var barePort = FreePort();
-await using var service = await ServiceProcess.StartAsync(serviceDll, connectionString, servicePort, new Dictionary<string, string>());
+// Premium clients drive the load without meeting their quota; the 429 scenario uses a free one.
+await using var service = await ServiceProcess.StartAsync(serviceDll, connectionString, servicePort, new Dictionary<string, string>
+{
+    ["RateLimits__Tiers__premium__Requests"] = "1000000000",
+    ["RateLimits__Tiers__premium__Cost"] = "1000000000",
+});
 await using var bare = await BareServer.StartAsync(connectionString, barePort);
 var bareAddress = new Uri($"http://127.0.0.1:{barePort}");
 var classSize = 1.0;
@@ -83,12 +88,14 @@ await Scenario("delete a lesson", service.BaseAddress, await DeleteRequestsAsync
 var tokens = await Scenario("token issuance (client credentials)", service.BaseAddress, requests["token"], conns: 16);
 var bareJson = await Scenario("bare: constant JSON, Kestrel", bareAddress, requests["bare-json"]);
 var forbidden = await Scenario("403: an unapproved school (no SQL)", service.BaseAddress, requests["forbidden"]);
+var limited = await Scenario("429: a free client over its quota (no SQL)", service.BaseAddress, requests["limited"]);
 var live = await Scenario("GET /health/live (no token)", service.BaseAddress, requests["live"]);
 
 Console.WriteLine();
 Console.WriteLine("ratios, in this run:");
 Console.WriteLine($"  summary / bare summary SQL           {summary.RequestsPerSecond / bareSummary.RequestsPerSecond:F2}  (target >= 0.85)");
 Console.WriteLine($"  403 / bare JSON                      {forbidden.RequestsPerSecond / bareJson.RequestsPerSecond:F2}  (target >= 0.6)");
+Console.WriteLine($"  429 / bare JSON                      {limited.RequestsPerSecond / bareJson.RequestsPerSecond:F2}  (target >= 0.6)");
 Console.WriteLine($"  /health/live / bare JSON             {live.RequestsPerSecond / bareJson.RequestsPerSecond:F2}");
 var marksPerSecond = register.RequestsPerSecond * classSize;
 Console.WriteLine($"  register marks/s {marksPerSecond,9:N0} / raw COPY {copyRate,9:N0} rows/s = {marksPerSecond / copyRate:F2}  (target >= 0.5 and >= 20,000/s)");
@@ -185,6 +192,10 @@ async Task<Dictionary<string, string>> PrepareRequestsAsync()
         var token = JsonDocument.Parse(await (await http.SendAsync(request)).Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
         clients.Add((id, secret, token, approved));
     }
+    var free = JsonDocument.Parse(await Admin("clients", "create", "--name", "Bench free", "--tier", "free", "--schools", allSchools[0], "--scopes", "attendance:read", "--json")).RootElement;
+    using var freeRequest = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = new StringContent("grant_type=client_credentials", Encoding.ASCII, "application/x-www-form-urlencoded") };
+    freeRequest.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes($"{free.GetProperty("client_id").GetString()}:{free.GetProperty("client_secret").GetString()}")));
+    var freeToken = JsonDocument.Parse(await (await http.SendAsync(freeRequest)).Content.ReadAsStringAsync()).RootElement.GetProperty("access_token").GetString()!;
     var lessonsBySchool = (await connection.QueryAsync<(string SchoolId, long LessonId)>("""
         select school_id, lesson_id from lessons tablesample system (5) limit 20000
         """)).ToLookup(l => l.SchoolId, l => l.LessonId);
@@ -235,6 +246,7 @@ async Task<Dictionary<string, string>> PrepareRequestsAsync()
     File("token", clients.Select(c =>
         $"POST\t/oauth/token\tBasic {Convert.ToBase64String(Encoding.ASCII.GetBytes($"{c.Id}:{c.Secret}"))}\tContent-Type: application/x-www-form-urlencoded\tgrant_type=client_credentials"));
     File("forbidden", ForClients(5000, (c, _) => Get(c.Token, $"/stats/v1/attendance/summary?school_id={allSchools.First(s => !c.Schools.Contains(s))}&{term}")));
+    File("limited", [Get(freeToken, $"/stats/v1/attendance/summary?school_id={allSchools[0]}&{term}")]);
     File("live", ["GET\t/health/live\t\t\t"]);
     File("bare-json", ["GET\t/bare/json\t\t\t"]);
     return files;

@@ -8,6 +8,7 @@ using StatsApi.Data;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.PersonTokens;
+using StatsApi.RateLimiting;
 using StatsApi.Schools;
 using StatsApi.Telemetry;
 using StatsApi.Tokens;
@@ -55,6 +56,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiTokens();
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
+    builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
     builder.AddStatsApiSettingsValidation();
     builder.Services.AddSingleton<SummaryQuery>();
@@ -71,6 +73,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     await app.PrepareDatabaseAsync();
 
     app.UseAuthentication();
+    app.UseStatsApiRateLimits();
     app.UseAuthorization();
 
     app.MapStatsApiDocs();

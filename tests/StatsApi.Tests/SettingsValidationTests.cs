@@ -52,6 +52,9 @@ public class SettingsValidationTests
     [InlineData("Http:ShutdownTimeoutSeconds", "0", "Http:ShutdownTimeoutSeconds")]
     [InlineData("Telemetry:MetricsUrls:0", "https://0.0.0.0:9464", "Telemetry:MetricsUrls")]
     [InlineData("Telemetry:MetricsUrls:0", "http://127.0.0.1", "Telemetry:MetricsUrls")]
+    [InlineData("RateLimits:WindowSeconds", "0", "RateLimits:WindowSeconds")]
+    [InlineData("RateLimits:Tiers:free:Cost", "5", "RateLimits:Tiers:free:Cost")]
+    [InlineData("Redis:Configuration", "127.0.0.1:6379,nosuchoption=1", "Redis:Configuration")]
     public async Task ABadSettingStopsStartUpWithOneLineNamingIt(string setting, string value, string named)
     {
         var (exit, error) = await StartAsync(setting, value);

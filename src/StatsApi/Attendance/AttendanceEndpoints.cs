@@ -5,6 +5,7 @@ using Microsoft.OpenApi;
 using StatsApi.Auth;
 using StatsApi.Http;
 using StatsApi.Tokens;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Attendance;
 
@@ -16,6 +17,7 @@ public static class AttendanceEndpoints
         group.RequireScope(Scopes.AttendanceRead).RequireSchool(SchoolSource.Query);
 
         group.MapGet("/summary", GetSummaryAsync)
+            .WithCost(OperationCosts.Summary)
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")
             .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. Needs the scope attendance:read and a school_id among the token's schools.")

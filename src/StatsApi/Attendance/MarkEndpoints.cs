@@ -13,6 +13,7 @@ using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Attendance;
 
@@ -34,10 +35,12 @@ public static class MarkEndpoints
     {
         var register = routes.MapSchoolResource("lessons/{lesson_id:long}/attendance", "Attendance");
         register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead)
+            .WithCost(OperationCosts.ListPage)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListLessonAttendance").WithSummary("A lesson's marks")
             .WithDescription("Needs attendance:read. One mark per student, in student id order.");
         register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite)
+            .WithCost(OperationCosts.Register)
             .Produces<RecordAttendanceResponse>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -62,6 +65,7 @@ public static class MarkEndpoints
 
         var student = routes.MapSchoolResource("students/{student_id:long}/attendance", "Attendance");
         student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead)
+            .WithCost(OperationCosts.ListPage)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListStudentAttendance").WithSummary("A student's marks over a range of days")
             .WithDescription("Needs attendance:read. In order of the lessons' start; each read is audited.");

@@ -10,6 +10,7 @@ using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Courses;
 
@@ -31,6 +32,7 @@ public static class CourseEndpoints
     {
         var group = routes.MapSchoolResource(Resource, "Courses");
         group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
+            .WithCost(OperationCosts.ListPage)
             .WithName("ListCourses").WithSummary("The school's courses")
             .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order.");
         group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead)

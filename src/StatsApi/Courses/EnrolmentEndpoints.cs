@@ -8,6 +8,7 @@ using StatsApi.Paging;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Courses;
 
@@ -17,6 +18,7 @@ public static class EnrolmentEndpoints
     public static void Map(RouteGroupBuilder courses)
     {
         courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead)
+            .WithCost(OperationCosts.ListPage)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListEnrolments").WithSummary("A course's students")
             .WithDescription("Needs courses:read. Student ids and the day each joined, in student id order; names come from the users operations under users:read.");

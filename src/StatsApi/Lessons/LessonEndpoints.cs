@@ -11,6 +11,7 @@ using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Lessons;
 
@@ -42,6 +43,7 @@ public static class LessonEndpoints
     {
         var group = routes.MapSchoolResource(Resource, "Lessons");
         group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead)
+            .WithCost(OperationCosts.ListPage)
             .WithName("ListLessons").WithSummary("The school's lessons")
             .WithDescription("Needs lessons:read. Filters by course, teacher and a range of days; in order of start.");
         group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead)

@@ -49,7 +49,7 @@ public static class PersonTokenExchange
         var client = secrets.Count == 1 ? await clients.AuthenticateBySecretAsync(secrets[0]!, http.RequestAborted) : null;
         if (client is null)
         {
-            return TokenEndpoints.InvalidClient(http, "The client_secret header names no active client.");
+            return TokenEndpoints.InvalidClient(http, null, "The client_secret header names no active client.");
         }
         var apiToken = AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var authorization) &&
             authorization.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)
@@ -90,6 +90,11 @@ public static class PersonTokenExchange
         return TypedResults.Json(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
     }
 
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description) =>
-        TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
+    // Counted against the address only: the client's secret was right, so no client's secret was guessed,
+    // and a tool's users with deleted API tokens do not spend the failures its client may have.
+    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description)
+    {
+        RateLimiting.FailedTokenRequests.Record(http, null);
+        return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
+    }
 }

@@ -5,6 +5,7 @@ using StatsApi.Auth;
 using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.Tokens;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Schools;
 
@@ -17,6 +18,7 @@ public static class SchoolEndpoints
     public static IEndpointRouteBuilder MapSchools(this IEndpointRouteBuilder routes)
     {
         routes.MapGet(SchoolRoutes.Base, ListAsync)
+            .WithCost(OperationCosts.ListPage)
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead)
             .WithName("ListSchools")
             .WithSummary("The schools this token is approved for")

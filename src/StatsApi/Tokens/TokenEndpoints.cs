@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 using StatsApi.Auth;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Tokens;
 
@@ -44,6 +45,7 @@ public static class TokenEndpoints
                 PersonTokens.PersonTokenExchange.Applies(http.Request)
                     ? PersonTokens.PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
                     : IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
+            .LimitFailedAttempts()
             .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
             .Produces<TokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
@@ -79,12 +81,12 @@ public static class TokenEndpoints
         }
         if (string.IsNullOrEmpty(request.ClientId) || string.IsNullOrEmpty(request.ClientSecret))
         {
-            return InvalidClient(http, "Client authentication is required: HTTP Basic, or client_id and client_secret in the body.");
+            return InvalidClient(http, request.ClientId, "Client authentication is required: HTTP Basic, or client_id and client_secret in the body.");
         }
         var client = await clients.AuthenticateAsync(request.ClientId, request.ClientSecret, http.RequestAborted);
         if (client is null)
         {
-            return InvalidClient(http, "The client is unknown, revoked, or the secret is wrong.");
+            return InvalidClient(http, request.ClientId, "The client is unknown, revoked, or the secret is wrong.");
         }
 
         var grantType = request["grant_type"];
@@ -126,8 +128,9 @@ public static class TokenEndpoints
         return TypedResults.Json(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
     }
 
-    internal static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string description)
+    internal static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string? claimedClientId, string description)
     {
+        FailedTokenRequests.Record(http, claimedClientId);
         // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
         http.Response.Headers.WWWAuthenticate = "Basic realm=\"statsapi\", charset=\"UTF-8\"";
         return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));

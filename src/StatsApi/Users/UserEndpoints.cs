@@ -9,6 +9,7 @@ using StatsApi.Paging;
 using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Writes;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Users;
 
@@ -36,6 +37,7 @@ public static class UserEndpoints
     {
         var group = routes.MapSchoolResource(Resource, "Users");
         group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
+            .WithCost(OperationCosts.ListPage)
             .WithName("ListUsers").WithSummary("The school's people")
             .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order.");
         group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead)

@@ -11,13 +11,16 @@ public static class PersonSessions
     /// An HTTP client acting for the person through a teachers' tool: an API token made by the school's
     /// administering application, exchanged with the tool's secret, sent with that secret on every request.
     /// </summary>
-    public static async Task<HttpClient> ActAsAsync(this StatsApiFactory app, string school, long userId, params string[] toolScopes)
+    public static async Task<HttpClient> ActAsAsync(this StatsApiFactory app, string school, long userId, params string[] toolScopes) =>
+        await app.ActAsAsync(school, userId, await app.CreateClientAsync([school], toolScopes.Length > 0 ? toolScopes : [.. Scopes.All.Where(s => s != Scopes.Admin)]));
+
+    /// <summary>An HTTP client acting for the person through the given tool.</summary>
+    public static async Task<HttpClient> ActAsAsync(this StatsApiFactory app, string school, long userId, ClientCredentials tool)
     {
         var admin = await app.CreateClientWithScopesAsync([school], Scopes.UsersWrite);
         var created = await admin.PostAsJsonAsync($"/v1/schools/{school}/users/{userId}/api-tokens", new { name = "Tool" });
         created.EnsureSuccessStatusCode();
         var apiToken = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        var tool = await app.CreateClientAsync([school], toolScopes.Length > 0 ? toolScopes : [.. Scopes.All.Where(s => s != Scopes.Admin)]);
 
         using var exchange = new HttpRequestMessage(HttpMethod.Post, "/oauth/token");
         exchange.Headers.TryAddWithoutValidation("client_secret", tool.ClientSecret);

@@ -33,6 +33,15 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ["Tokens:KeyEncryptionKey"] = KeyEncryptionKey,
         // A rotated key signs at once, so rotation tests need not wait out the activation delay.
         ["Tokens:KeyActivationDelaySeconds"] = "0",
+        // Quotas no test reaches by the requests it makes; the rate-limit tests set their own.
+        ["RateLimits:Tiers:free:Requests"] = "1000000",
+        ["RateLimits:Tiers:free:Cost"] = "1000000",
+        ["RateLimits:Tiers:standard:Requests"] = "1000000",
+        ["RateLimits:Tiers:standard:Cost"] = "1000000",
+        ["RateLimits:Tiers:premium:Requests"] = "1000000",
+        ["RateLimits:Tiers:premium:Cost"] = "1000000",
+        ["RateLimits:TokenEndpoint:FailuresPerAddress"] = "1000000",
+        ["RateLimits:TokenEndpoint:FailuresPerClient"] = "1000000",
     };
 
     private readonly List<Action<IServiceCollection>> _services = [];

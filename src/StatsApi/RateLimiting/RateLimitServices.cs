@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace StatsApi.RateLimiting;
+
+public static class RateLimitServices
+{
+    public static IHostApplicationBuilder AddStatsApiRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("RateLimits")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
+        builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection("Redis")).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidation>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MemoryQuotaStore>();
+        builder.Services.AddSingleton<QuotaStore>();
+        builder.Services.Configure<OpenApiOptions>("v1", o =>
+        {
+            o.AddDocumentTransformer(RateLimitDocs.DescribeHeadersAsync);
+            o.AddOperationTransformer(RateLimitDocs.DescribeOperationAsync);
+        });
+        return builder;
+    }
+
+    /// <summary>After authentication, which names the caller and its tier; before authorization and the endpoints.</summary>
+    public static WebApplication UseStatsApiRateLimits(this WebApplication app)
+    {
+        app.UseMiddleware<FailedTokenRequestLimiter>();
+        app.UseMiddleware<TierLimiter>();
+        return app;
+    }
+}

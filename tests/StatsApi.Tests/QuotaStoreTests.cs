@@ -1,0 +1,56 @@
+using StatsApi.RateLimiting;
+using StatsApi.Tests.Infrastructure;
+
+namespace StatsApi.Tests;
+
+/// <summary>The Lua script Redis runs and the arithmetic memory runs answer alike.</summary>
+public class QuotaStoreTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task RedisAndMemoryKeepQuotasAlike()
+    {
+        var memory = new MemoryQuotaStore(TimeProvider.System);
+        await using var redis = new RedisQuotaStore(TestRedis.Configuration, 1000);
+        var run = Guid.NewGuid().ToString("N");
+        var seven = new QuotaDraw($"{{{run}}}:seven", 7, 1);
+        var small = new QuotaDraw($"{{{run}}}:small", 3, 1);
+        var steps = new List<(QuotaOperation Operation, QuotaDraw[] Draws)>();
+        // Seven of a quota of seven fit exactly, though w/7 is no exact float; the eighth waits w/7.
+        steps.AddRange(Enumerable.Repeat((QuotaOperation.Take, new[] { seven }), 8));
+        steps.Add((QuotaOperation.Refund, [seven]));
+        // All or nothing: an amount larger than its quota never fits, and the other draw is not taken either.
+        steps.Add((QuotaOperation.Take, [seven, small with { Amount = 5 }]));
+        steps.Add((QuotaOperation.Take, [seven, small]));
+        steps.Add((QuotaOperation.Block, [small]));
+        steps.Add((QuotaOperation.Take, [small]));
+
+        foreach (var (operation, draws) in steps)
+        {
+            var expected = memory.Apply(operation, Window, draws);
+            var actual = await ApplyWhenConnectedAsync(redis, operation, draws);
+            for (var i = 0; i < draws.Length; i++)
+            {
+                Assert.Equal(expected[i].Refused, actual[i].Refused);
+                Assert.Equal(expected[i].Remaining, actual[i].Remaining);
+                Assert.InRange((actual[i].ResetAfter - expected[i].ResetAfter).Duration().TotalMilliseconds, 0, 250);
+                Assert.InRange((actual[i].RetryAfter - expected[i].RetryAfter).Duration().TotalMilliseconds, 0, 250);
+            }
+        }
+        var last = memory.Apply(QuotaOperation.Take, Window, [seven]);
+        Assert.True(last[0].Refused);
+        Assert.InRange(last[0].RetryAfter.TotalSeconds, 60.0 / 7 - 0.25, 60.0 / 7);
+        var blocked = memory.Apply(QuotaOperation.Take, Window, [small]);
+        Assert.InRange(blocked[0].RetryAfter.TotalSeconds, 59.75, 60);
+    }
+
+    private static async Task<QuotaState[]> ApplyWhenConnectedAsync(RedisQuotaStore redis, QuotaOperation operation, QuotaDraw[] draws)
+    {
+        for (var attempt = 0; redis.Connecting && attempt < 100; attempt++)
+        {
+            await Task.Delay(50);
+        }
+        return await redis.ApplyAsync(operation, Window, draws);
+    }
+}
