@@ -26,7 +26,8 @@ public static class Access
         [OAuth2] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.OAuth2,
-            Description = "Client credentials: Swagger UI fetches a token from this service's token endpoint with the client's id and secret.",
+            Description = "Client credentials: the page fetches a token from this service's token endpoint with the client's id and secret. " +
+                "Tick no scope to get all of the client's; a scope the client was not granted fails with invalid_scope.",
             Flows = new OpenApiOAuthFlows
             {
                 ClientCredentials = new OpenApiOAuthFlow

@@ -72,9 +72,9 @@ public static class ApiDocs
                 "- **oauth2**: a client's id and secret; the page fetches a client-credentials token from POST /oauth/token.",
                 "- **bearer**: paste an access token you already have.",
                 "- **a person** (a teachers' tool acting for a teacher): under **apiToken**, the person's API token as user name and no " +
-                "password; then Try it out on POST /oauth/token with the client's secret in client_secret and grant_type " +
-                "urn:statsapi:grant-type:api-token. Paste the access_token it answers under **bearer** and the same secret under " +
-                "**clientSecret**: every request with a person's token sends it."),
+                "password; then Try it out on POST /oauth/token with the client's secret in client_secret and the application/json body " +
+                "`{\"grant_type\": \"urn:statsapi:grant-type:api-token\"}`. Paste the access_token it answers under **bearer** and the " +
+                "same secret under **clientSecret**: every request with a person's token sends it."),
         };
         // Relative to wherever the document is served, so the same document holds for every deployment.
         document.Servers = [new OpenApiServer { Url = "/", Description = "This service, where the document is served from." }];
