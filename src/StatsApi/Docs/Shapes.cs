@@ -36,9 +36,20 @@ public static class Shapes
         ["client_id"] = "A registered client's id (32 characters).",
     };
 
-    /// <summary>Every parameter gets an example, and an id in the path says what it names.</summary>
+    /// <summary>
+    /// Every parameter gets an example, and an id in the path says what it names. An optional body (its
+    /// schema "null or the type") shows its type's example, which the schema's own would not.
+    /// </summary>
     public static void ApplyParameters(OpenApiOperation operation, ApiDescription description)
     {
+        var body = description.ParameterDescriptions.FirstOrDefault(p => p.Source == Microsoft.AspNetCore.Mvc.ModelBinding.BindingSource.Body)?.Type;
+        foreach (var media in operation.RequestBody?.Content?.Values ?? [])
+        {
+            if (media.Schema is OpenApiSchema { OneOf.Count: > 0 } && body is not null && Examples.For(body) is { } example)
+            {
+                media.Example = example;
+            }
+        }
         var listed = description.SupportedResponseTypes.Select(r => r.Type)
             .FirstOrDefault(t => t is { IsGenericType: true } && t.GetGenericTypeDefinition() == typeof(Page<>))?.GetGenericArguments()[0];
         foreach (var parameter in operation.Parameters?.OfType<OpenApiParameter>() ?? [])

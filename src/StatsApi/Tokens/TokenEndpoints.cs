@@ -91,6 +91,16 @@ public static class TokenEndpoints
                 response.Headers["Cache-Control"] = new OpenApiHeader { Description = "no-store", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = "no-store" };
             }
         }
+        if (operation.Responses?.GetValueOrDefault("401") is OpenApiResponse refused)
+        {
+            refused.Headers!["WWW-Authenticate"] = new OpenApiHeader
+            {
+                Description = "The scheme the client authenticates with (RFC 6749 section 5.2).",
+                Required = true,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                Example = "Basic realm=\"statsapi\", charset=\"UTF-8\"",
+            };
+        }
     }
 
     private static Task DescribeJwksAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
