@@ -19,6 +19,7 @@ public static class AttendanceEndpoints
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")
             .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.

@@ -197,7 +197,8 @@ public static class CommonResponses
             {
                 statuses.UnionWith([413, 415]);
             }
-            if (operation.Parameters.OfType<OpenApiParameter>().Any(p => p.In == ParameterLocation.Path))
+            // An id in the path may name nothing; a school the token holds exists, or its lists are merely empty.
+            if (operation.Parameters.OfType<OpenApiParameter>().Any(p => p.In == ParameterLocation.Path && p.Name != Auth.SchoolScope.Parameter))
             {
                 statuses.Add(404);
             }

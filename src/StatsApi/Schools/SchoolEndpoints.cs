@@ -23,6 +23,7 @@ public static class SchoolEndpoints
             .WithDescription("Lists only the schools in the token's schools claim, in id order.");
         routes.MapGet($"{SchoolRoutes.Base}/{{school_id}}", GetAsync)
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead).RequireSchool(SchoolSource.Route)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetSchool")
             .WithSummary("One school")
             .WithDescription("Its name and time zone: the summary's days are the school's days.");
