@@ -14,10 +14,10 @@ public static class ApiDocs
         builder.Services.AddOpenApi("v1", options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
-            options.AddDocumentTransformer(DescribeAsync);
-            options.AddDocumentTransformer(CommonResponses.DescribeAsync);
             options.AddSchemaTransformer(Examples.ApplyAsync);
             options.AddSchemaTransformer(Shapes.ApplyAsync);
+            options.AddDocumentTransformer(DescribeAsync);
+            options.AddDocumentTransformer(CommonResponses.DescribeAsync);
             options.AddDocumentTransformer(Operations.CompleteAsync);
         });
         return builder;
