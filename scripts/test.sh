@@ -2,12 +2,20 @@
 # Runs every test against a real PostgreSQL: Testcontainers where Docker answers, otherwise a
 # throwaway local cluster started here and removed on exit; and against a throwaway Redis, started
 # here without persistence and stopped on exit. Extra arguments go to 'dotnet test'.
+# Lints openapi.yaml first where npm is present. The results and the browser test's screenshots
+# stay in TestResults/ (screenshots/ inside it) until the next run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
 . scripts/lib/redis.sh
+. scripts/lib/chromium.sh
 
-results=$(mktemp -d)
+REDOCLY_CLI_VERSION=2.77.0
+
+results=TestResults
+rm -rf "$results"
+mkdir -p "$results/screenshots"
+export STATSAPI_TEST_SCREENSHOTS="$PWD/$results/screenshots"
 cluster=""
 redis=""
 cleanup() {
@@ -19,13 +27,25 @@ cleanup() {
     redis_stop "$redis" || true
     rm -rf "$redis"
   fi
-  rm -rf "$results"
 }
 trap cleanup EXIT
 
 # The fault tests run clusters of their own, which they stop and start, wherever the shared one comes from.
 pg_ensure_binaries
 export PG_BIN
+
+lint=0
+if command -v npx >/dev/null; then
+  echo "Linting openapi.yaml with @redocly/cli $REDOCLY_CLI_VERSION."
+  # No usage data sent, no update notice: the lint is all it does.
+  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    npx --yes "@redocly/cli@$REDOCLY_CLI_VERSION" lint openapi.yaml --format=stylish || lint=$?
+else
+  echo "npm not found: openapi.yaml is not linted."
+fi
+
+chromium_ensure
+
 if [ -z "${STATSAPI_TEST_POSTGRES:-}" ]; then
   if docker info >/dev/null 2>&1; then
     echo "Docker answers: the tests start PostgreSQL with Testcontainers."
@@ -56,6 +76,13 @@ dotnet test StatsApi.sln -c Release --no-build -nologo \
 status=$?
 set -e
 
+if [ -n "$(ls -A "$results/screenshots")" ]; then
+  echo "Screenshots of the browser test: $results/screenshots/"
+fi
+if [ "$lint" -ne 0 ]; then
+  echo "redocly lint found errors in openapi.yaml (see above)."
+  [ "$status" -ne 0 ] || status=$lint
+fi
 trx=$(find "$results" -name '*.trx' | head -n 1)
 if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)

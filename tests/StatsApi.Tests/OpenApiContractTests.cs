@@ -26,12 +26,16 @@ public class OpenApiContractTests(StatsApiFactory app) : IClassFixture<StatsApiF
     }
 
     [Fact]
-    public async Task TheJsonDocumentIsOpenApi31WithBothAuthorizeOptions()
+    public async Task TheJsonDocumentIsOpenApi31WithEveryAuthorizeOption()
     {
         var document = await (await app.CreateClient().GetAsync("/openapi/v1.json")).JsonAsync();
         Assert.StartsWith("3.1", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
         var schemes = document.GetProperty("components").GetProperty("securitySchemes");
         Assert.Equal("bearer", schemes.GetProperty("bearer").GetProperty("scheme").GetString());
         Assert.Equal("/oauth/token", schemes.GetProperty("oauth2").GetProperty("flows").GetProperty("clientCredentials").GetProperty("tokenUrl").GetString());
+        // A person's token: the API token for the exchange, and the client secret every request with its token sends.
+        Assert.Equal("basic", schemes.GetProperty("apiToken").GetProperty("scheme").GetString());
+        Assert.Equal("header", schemes.GetProperty("clientSecret").GetProperty("in").GetString());
+        Assert.Equal("client_secret", schemes.GetProperty("clientSecret").GetProperty("name").GetString());
     }
 }

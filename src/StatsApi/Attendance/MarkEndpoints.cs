@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Courses;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.Paging;
@@ -36,39 +37,30 @@ public static class MarkEndpoints
         var register = routes.MapSchoolResource("lessons/{lesson_id:long}/attendance", "Attendance");
         register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead)
             .WithCost(OperationCosts.ListPage)
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListLessonAttendance").WithSummary("A lesson's marks")
-            .WithDescription("Needs attendance:read. One mark per student, in student id order.");
-        register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite)
+            .WithDescription("One mark per student, in student id order.");
+        register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite).WithIdempotencyKey()
             .WithCost(OperationCosts.Register)
             .Produces<RecordAttendanceResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("RecordAttendance").WithSummary("Record a lesson's register")
-            .WithDescription("Needs attendance:write. Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
-        register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
+        register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead).WithVersion()
             .WithName("GetMark").WithSummary("One student's mark in a lesson")
-            .WithDescription("Needs attendance:read. The ETag header carries the version for If-Match.");
-        register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite)
+            .WithDescription("The ETag header carries the version for If-Match.");
+        register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
             .Produces<MarkResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithName("CorrectMark").WithSummary("Correct one mark")
-            .WithDescription("Needs attendance:write. With If-Match, a stale version is 412.");
-        register.MapDelete("/{student_id:long}", DeleteAsync).RequireScope(Scopes.AttendanceWrite)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). With If-Match, a stale version is 412.");
+        register.MapDelete("/{student_id:long}", DeleteAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
+            .Produces(StatusCodes.Status204NoContent)
             .WithName("DeleteMark").WithSummary("Delete one mark")
-            .WithDescription("Needs attendance:write. With If-Match, a stale version is 412.");
+            .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). With If-Match, a stale version is 412.");
 
         var student = routes.MapSchoolResource("students/{student_id:long}/attendance", "Attendance");
         student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead)
             .WithCost(OperationCosts.ListPage)
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListStudentAttendance").WithSummary("A student's marks over a range of days")
-            .WithDescription("Needs attendance:read. In order of the lessons' start; each read is audited.");
+            .WithDescription("A student's token reads their own marks only. In order of the lessons' start; each read is audited.");
         return routes;
     }
 

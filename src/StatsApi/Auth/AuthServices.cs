@@ -29,30 +29,7 @@ public static class AuthServices
     /// <summary>Every endpoint of the group needs a valid token with this scope.</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ScopeRequirement(scope))
-            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)))
-            .AddOpenApiOperationTransformer((operation, _, _) =>
-            {
-                // The contract says, beside the scope, what a token acting for a person may do with it.
-                if (RoleNotes.TryGetValue(scope, out var note) && operation.Description?.Contains(note, StringComparison.Ordinal) != true)
-                {
-                    operation.Description = $"{operation.Description} Acting for a person: {note}".Trim();
-                }
-                return Task.CompletedTask;
-            });
-
-    private static readonly Dictionary<string, string> RoleNotes = new(StringComparer.Ordinal)
-    {
-        [Tokens.Scopes.SchoolsRead] = "any role.",
-        [Tokens.Scopes.UsersRead] = "a student sees only their own profile.",
-        [Tokens.Scopes.UsersWrite] = "school admins only.",
-        [Tokens.Scopes.CoursesRead] = "a teacher's lists show the courses they teach, a student's the courses they are enrolled in; a student sees no other course.",
-        [Tokens.Scopes.CoursesWrite] = "school admins only.",
-        [Tokens.Scopes.LessonsRead] = "a teacher's lists show the lessons of the courses they teach, a student's those of their courses; a student sees no other lesson.",
-        [Tokens.Scopes.LessonsWrite] = "school admins, and teachers for the courses they teach (403 not_your_course otherwise).",
-        [Tokens.Scopes.AttendanceRead] = "a student sees only their own marks and summary.",
-        [Tokens.Scopes.AttendanceWrite] = "school admins, and teachers for the courses they teach (403 not_your_course otherwise).",
-        [Tokens.Scopes.Admin] = "never; applications only.",
-    };
+            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ScopeRequirement(scope)));
 
     /// <summary>
     /// Every endpoint of the group touches exactly one school, named as school_id in <paramref name="source"/>,

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.Schools;
@@ -34,26 +35,21 @@ public static class CourseEndpoints
         group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
             .WithCost(OperationCosts.ListPage)
             .WithName("ListCourses").WithSummary("The school's courses")
-            .WithDescription("Needs courses:read. Filters by teacher and by text in the code or name; in id order.");
-        group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Filters by teacher and by text in the code or name; in id order. A teacher acting through a tool lists the courses they teach; a student, the courses they are enrolled in.");
+        group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead).WithVersion()
             .WithName("GetCourse").WithSummary("One course")
-            .WithDescription("Needs courses:read. The ETag header carries the version for If-Match.");
-        group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite)
+            .WithDescription("The ETag header carries the version for If-Match.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite).WithVersion().WithIdempotencyKey().WithLocation()
             .Produces<CourseResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateCourse").WithSummary("Add a course")
-            .WithDescription("Needs courses:write. The code is unique within the school (409 otherwise); teacher_id must be an active teacher of the school. Send an Idempotency-Key to make a retry safe.");
-        group.MapPatch("/{course_id:long}", UpdateAsync).RequireScope(Scopes.CoursesWrite)
+            .WithDescription("The code is unique within the school (409 otherwise); teacher_id must be an active teacher of the school. Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{course_id:long}", UpdateAsync).RequireScope(Scopes.CoursesWrite).WithVersion()
             .Produces<CourseResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("UpdateCourse").WithSummary("Change a course's code, name or teacher")
-            .WithDescription("Needs courses:write. Fields left out keep their value. With If-Match, a stale version is 412.");
+            .WithDescription("Fields left out keep their value. With If-Match, a stale version is 412.");
         EnrolmentEndpoints.Map(group);
         return group;
     }

@@ -19,20 +19,18 @@ public static class EnrolmentEndpoints
     {
         courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead)
             .WithCost(OperationCosts.ListPage)
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("ListEnrolments").WithSummary("A course's students")
-            .WithDescription("Needs courses:read. Student ids and the day each joined, in student id order; names come from the users operations under users:read.");
+            .WithDescription("Student ids and the day each joined, in student id order; names come from the users operations under users:read.");
         courses.MapPut("/{course_id:long}/enrolments/{student_id:long}", EnrolAsync).RequireScope(Scopes.CoursesWrite)
             .Produces<EnrolmentResponse>(StatusCodes.Status201Created)
             .Produces<EnrolmentResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("Enrol").WithSummary("Enrol a student in a course")
-            .WithDescription("Needs courses:write. 201 when the student is newly enrolled, 200 when already enrolled (nothing changes): a retry is safe.");
+            .WithDescription("201 when the student is newly enrolled, 200 when already enrolled (nothing changes): a retry is safe.");
         courses.MapDelete("/{course_id:long}/enrolments/{student_id:long}", UnenrolAsync).RequireScope(Scopes.CoursesWrite)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Produces(StatusCodes.Status204NoContent)
             .WithName("Unenrol").WithSummary("Remove a student from a course")
-            .WithDescription("Needs courses:write. The student's attendance in the course's lessons stays.");
+            .WithDescription("The student's attendance in the course's lessons stays.");
     }
 
     private sealed record StudentKey(long StudentId);

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using StatsApi.Tokens;
+using StatsApi.Docs;
 
 namespace StatsApi.Http;
 
@@ -14,39 +14,11 @@ public static class ApiDocs
         builder.Services.AddOpenApi("v1", options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.AddSchemaTransformer(Examples.ApplyAsync);
+            options.AddSchemaTransformer(Shapes.ApplyAsync);
             options.AddDocumentTransformer(DescribeAsync);
-            options.AddSchemaTransformer(Docs.Examples.ApplyAsync);
-            options.AddSchemaTransformer((schema, context, _) =>
-            {
-                // The fields every StatsApi error adds to RFC 9457's, so clients can rely on them.
-                if (typeof(Microsoft.AspNetCore.Mvc.ProblemDetails).IsAssignableFrom(context.JsonTypeInfo.Type))
-                {
-                    schema.Properties ??= new Dictionary<string, IOpenApiSchema>();
-                    schema.Properties[Problems.ErrorCode] = new OpenApiSchema
-                    {
-                        Type = JsonSchemaType.String,
-                        Description = "Stable, machine-readable cause, e.g. token_expired, school_not_approved, validation_failed.",
-                    };
-                    schema.Properties[Problems.DeveloperMessage] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "What to change in the request." };
-                    schema.Properties["request_id"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The X-Request-Id of the response, for support." };
-                }
-                return Task.CompletedTask;
-            });
-            options.AddOperationTransformer((operation, context, _) =>
-            {
-                var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-                if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any())
-                {
-                    // Either scheme will do; the client-credentials one lists the scopes the operation needs.
-                    var scopes = metadata.OfType<Auth.ScopeRequirement>().Select(r => r.Scope).Distinct().ToList();
-                    operation.Security =
-                    [
-                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", context.Document)] = [] },
-                        new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("oauth2", context.Document)] = scopes },
-                    ];
-                }
-                return Task.CompletedTask;
-            });
+            options.AddDocumentTransformer(CommonResponses.DescribeAsync);
+            options.AddDocumentTransformer(Operations.CompleteAsync);
         });
         return builder;
     }
@@ -73,42 +45,42 @@ public static class ApiDocs
         return app;
     }
 
+    private static readonly Dictionary<string, string> Tags = new()
+    {
+        ["Token service"] = "OAuth 2.0 access tokens: client credentials, the API-token exchange that acts for a person, and the keys and metadata that verify tokens.",
+        ["Attendance"] = "Attendance totals, a lesson's register, one student's marks.",
+        ["Schools"] = "The schools a token is approved for.",
+        ["Users"] = "A school's people: students, teachers and school admins.",
+        ["Courses"] = "A school's courses and who is enrolled in them.",
+        ["Lessons"] = "A school's timetable: lessons of its courses.",
+        ["API tokens"] = "People's API tokens, which a teachers' tool exchanges for an access token that acts for the person.",
+        ["Client administration"] = "The platform's registered clients, for an application holding the admin scope.",
+    };
+
     private static Task DescribeAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info = new OpenApiInfo
         {
             Title = "StatsApi",
             Version = "v1",
-            Description = "School data for integrators and teachers' tools. Every call needs an OAuth 2.0 access token " +
-                "(client credentials, POST /oauth/token) and may touch only the schools the token is approved for. " +
-                "Errors are RFC 9457 problem details with an error_code and a request_id; every response carries X-Request-Id.",
+            Description = string.Join("\n",
+                "School data for integrators and teachers' tools. Every call needs an OAuth 2.0 access token and may touch only the " +
+                "schools the token is approved for. Errors are RFC 9457 problem details with an error_code and a request_id; every " +
+                "response carries X-Request-Id: quote it when you ask for help.",
+                "",
+                "**Authorize** offers three ways in:",
+                "- **oauth2**: a client's id and secret; the page fetches a client-credentials token from POST /oauth/token.",
+                "- **bearer**: paste an access token you already have.",
+                "- **a person** (a teachers' tool acting for a teacher): under **apiToken**, the person's API token as user name and no " +
+                "password; then Try it out on POST /oauth/token with the client's secret in client_secret and the application/json body " +
+                "`{\"grant_type\": \"urn:statsapi:grant-type:api-token\"}`. Paste the access_token it answers under **bearer** and the " +
+                "same secret under **clientSecret**: every request with a person's token sends it."),
         };
         // Relative to wherever the document is served, so the same document holds for every deployment.
-        document.Servers = [];
+        document.Servers = [new OpenApiServer { Url = "/", Description = "This service, where the document is served from." }];
         document.Components ??= new OpenApiComponents();
-        document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
-        {
-            ["bearer"] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                BearerFormat = "JWT",
-                Description = "Paste an access token from POST /oauth/token.",
-            },
-            ["oauth2"] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.OAuth2,
-                Description = "OAuth 2.0 client credentials against this service's token endpoint.",
-                Flows = new OpenApiOAuthFlows
-                {
-                    ClientCredentials = new OpenApiOAuthFlow
-                    {
-                        TokenUrl = new Uri("/oauth/token", UriKind.Relative),
-                        Scopes = Scopes.All.Order().ToDictionary(s => s, s => $"Grants {s}."),
-                    },
-                },
-            },
-        };
+        document.Components.SecuritySchemes = Access.Schemes();
+        document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Key, Description = t.Value }));
         return Task.CompletedTask;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Courses;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.Schools;
@@ -45,31 +46,26 @@ public static class LessonEndpoints
         group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead)
             .WithCost(OperationCosts.ListPage)
             .WithName("ListLessons").WithSummary("The school's lessons")
-            .WithDescription("Needs lessons:read. Filters by course, teacher and a range of days; in order of start.");
-        group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Filters by course, teacher and a range of days; in order of start. A teacher acting through a tool lists the lessons of the courses they teach (and those they teach); a student, the lessons of their courses.");
+        group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead).WithVersion()
             .WithName("GetLesson").WithSummary("One lesson")
-            .WithDescription("Needs lessons:read. The ETag header carries the version for If-Match.");
-        group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite)
+            .WithDescription("The ETag header carries the version for If-Match.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite).WithVersion().WithIdempotencyKey().WithLocation()
             .Produces<LessonResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateLesson").WithSummary("Schedule a lesson")
-            .WithDescription("Needs lessons:write. The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
-        group.MapPatch("/{lesson_id:long}", UpdateAsync).RequireScope(Scopes.LessonsWrite)
+            .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{lesson_id:long}", UpdateAsync).RequireScope(Scopes.LessonsWrite).WithVersion()
             .Produces<LessonResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("UpdateLesson").WithSummary("Reschedule or change a lesson")
-            .WithDescription("Needs lessons:write. A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
-        group.MapDelete("/{lesson_id:long}", DeleteAsync).RequireScope(Scopes.LessonsWrite)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
+        group.MapDelete("/{lesson_id:long}", DeleteAsync).RequireScope(Scopes.LessonsWrite).WithVersion()
+            .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .WithName("DeleteLesson").WithSummary("Delete a lesson")
-            .WithDescription("Needs lessons:write. A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
+            .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
         return group;
     }
 

@@ -3,8 +3,10 @@ using System.Text.Json.Serialization;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
 using Npgsql;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Schools;
 using StatsApi.Tokens;
@@ -37,12 +39,24 @@ public static class ApiTokenEndpoints
     public static IEndpointRouteBuilder MapApiTokens(this IEndpointRouteBuilder routes)
     {
         var me = routes.MapGroup("/v1/me/api-tokens").WithTags("API tokens")
-            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new PersonRequirement()))
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new PersonRequirement()));
         Map(me, "My", "the caller's own", (http, _) => Me(http));
 
-        var admin = routes.MapSchoolResource("users/{user_id:long}/api-tokens", "API tokens").RequireScope(Scopes.UsersWrite);
+        var admin = routes.MapSchoolResource("users/{user_id:long}/api-tokens", "API tokens").RequireScope(Scopes.UsersWrite)
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                // The handlers read the person from the route through owner(), so the contract states the parameter here.
+                operation.Parameters ??= [];
+                operation.Parameters.Insert(1, new OpenApiParameter
+                {
+                    Name = "user_id",
+                    In = ParameterLocation.Path,
+                    Required = true,
+                    Description = "The person whose API tokens these are.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64" },
+                });
+                return Task.CompletedTask;
+            });
         Map(admin, "Users", "a person's", (http, school) =>
             (school!.Id, long.Parse((string)http.GetRouteValue("user_id")!, System.Globalization.CultureInfo.InvariantCulture)));
         return routes;
@@ -60,20 +74,17 @@ public static class ApiTokenEndpoints
             .WithDescription("Each token's name, its first characters and when it was made and last used; never the token.");
         group.MapPost("", (HttpContext http, SchoolWrites writes, NewApiTokenRequest body) =>
                 CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), body, replacing: null))
-            .Produces<CreatedApiToken>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
+            .Produces<CreatedApiToken>(StatusCodes.Status201Created).WithIdempotencyKey()
             .WithName($"Create{prefix}ApiToken").WithSummary($"Create one of {whose} API tokens")
             .WithDescription($"The token is in the answer, once: it is stored only as a hash. A person holds at most {ApiTokens.MaxPerPerson}. Exchange it with a client's secret at POST /oauth/token for an access token that acts as the person.");
         group.MapPost("/{token_id:long}/regenerate", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
                 CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), null, replacing: tokenId))
-            .Produces<CreatedApiToken>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Produces<CreatedApiToken>(StatusCodes.Status201Created).WithIdempotencyKey()
             .WithName($"Regenerate{prefix}ApiToken").WithSummary($"Replace one of {whose} API tokens")
             .WithDescription("A new token under the same name; the old one, and every access token exchanged for it, stop working.");
         group.MapDelete("/{token_id:long}", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
                 DeleteAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), tokenId))
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .Produces(StatusCodes.Status204NoContent)
             .WithName($"Delete{prefix}ApiToken").WithSummary($"Delete one of {whose} API tokens")
             .WithDescription("The token, and every access token exchanged for it, stop working.");
     }

@@ -22,12 +22,13 @@ public static class SchoolEndpoints
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead)
             .WithName("ListSchools")
             .WithSummary("The schools this token is approved for")
-            .WithDescription("Needs the scope schools:read. Lists only the schools in the token's schools claim, in id order.");
+            .WithDescription("Lists only the schools in the token's schools claim, in id order.");
         routes.MapGet($"{SchoolRoutes.Base}/{{school_id}}", GetAsync)
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead).RequireSchool(SchoolSource.Route)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetSchool")
             .WithSummary("One school")
-            .WithDescription("Needs the scope schools:read and a school_id among the token's schools.");
+            .WithDescription("Its name and time zone: the summary's days are the school's days.");
         return routes;
     }
 

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.Http;
 
 namespace StatsApi.Tokens;
@@ -57,28 +58,23 @@ public static class ClientAdminEndpoints
 {
     public static IEndpointRouteBuilder MapClientAdmin(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/v1/admin/clients").WithTags("Client administration").RequireScope(Scopes.Admin)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+        var group = routes.MapGroup("/v1/admin/clients").WithTags("Client administration").RequireScope(Scopes.Admin);
         group.MapGet("", ListAsync).WithName("ListClients").WithSummary("The registered clients")
-            .WithDescription("Needs admin. Never their secrets.");
+            .WithDescription("Never their secrets.");
         group.MapGet("/{client_id}", GetAsync).WithName("GetClient").WithSummary("One client")
-            .ProducesProblem(StatusCodes.Status404NotFound).WithDescription("Needs admin.");
-        group.MapPost("", CreateAsync).WithName("RegisterClient").WithSummary("Register a client")
+            .WithDescription("Its name, tier, schools and scopes, never its secret.");
+        group.MapPost("", CreateAsync).WithName("RegisterClient").WithSummary("Register a client").WithLocation()
             .Produces<ClientCredentialsResponse>(StatusCodes.Status201Created)
-            .WithDescription("Needs admin. The answer holds client_id (32 characters) and client_secret (40), shown this once: the secret is stored only as a hash.");
+            .WithDescription("The answer holds client_id (32 characters) and client_secret (40), shown this once: the secret is stored only as a hash.");
         group.MapPatch("/{client_id}", UpdateAsync).WithName("UpdateClient").WithSummary("Change a client's name, tier, schools or scopes")
             .Produces<ApiClient>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithDescription("Needs admin. The client's tokens issued before the change stop working (within the revocation bound), so its next token carries the new grants.");
+            .WithDescription("The client's tokens issued before the change stop working (within the revocation bound), so its next token carries the new grants.");
         group.MapPost("/{client_id}/rotate-secret", RotateAsync).WithName("RotateClientSecret").WithSummary("Replace a client's secret")
             .Produces<ClientCredentialsResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithDescription("Needs admin. The old secret stops working at once; the new one is shown this once.");
+            .WithDescription("The old secret stops working at once; the new one is shown this once.");
         group.MapPost("/{client_id}/revoke", RevokeAsync).WithName("RevokeClient").WithSummary("Revoke a client")
             .Produces<ApiClient>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithDescription("Needs admin. The client gets no new token, and its tokens already issued stop within the revocation bound.");
+            .WithDescription("The client gets no new token, and its tokens already issued stop within the revocation bound.");
         return routes;
     }
 

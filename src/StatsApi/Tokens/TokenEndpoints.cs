@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.RateLimiting;
 
 namespace StatsApi.Tokens;
@@ -20,23 +21,32 @@ public static class TokenEndpoints
 
         MapIssue(oauth, "/oauth/token", edxCompatible: false)
             .WithName("IssueToken")
-            .WithSummary("Exchange client credentials for an access token")
-            .WithDescription("OAuth 2.0 client credentials grant (RFC 6749 section 4.4). Authenticate with HTTP Basic or with client_id and client_secret in the body. The token is a signed JWT (RFC 9068) valid for an hour by default.");
+            .WithSummary("Get an access token: client credentials, or a person's API token")
+            .WithDescription("The OAuth 2.0 client credentials grant (RFC 6749 section 4.4): grant_type=client_credentials, the client " +
+                "authenticated with HTTP Basic (clientBasic) or with client_id and client_secret in the body. Or the API-token exchange, which " +
+                "gives a token that acts for a person: the client's secret in the client_secret header and the person's API token as " +
+                "'Authorization: Basic {api_token}' (apiToken), with no body or grant_type=urn:statsapi:grant-type:api-token; the token " +
+                "carries the person's role and school, and every request with it sends the same client_secret header. " +
+                "Tokens are signed JWTs (RFC 9068), valid for an hour by default.");
         MapIssue(oauth, "/oauth2/v1/access_token", edxCompatible: true)
             .WithName("IssueTokenEdx")
             .WithSummary("Exchange client credentials for an access token (Open edX form)")
             .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.");
 
-        oauth.MapGet("/.well-known/jwks.json", GetJwks)
+        oauth.MapGet("/.well-known/jwks.json", GetJwks).WithoutDatabase()
             .WithName("GetJwks")
-            .WithSummary("The public keys that verify access tokens (RFC 7517)");
+            .WithSummary("The public keys that verify access tokens (RFC 7517)")
+            .WithDescription("The next, current and previous signing keys; cache for up to five minutes.")
+            .AddOpenApiOperationTransformer(DescribeJwksAsync);
 
-        oauth.MapGet("/.well-known/openid-configuration", GetMetadata)
+        oauth.MapGet("/.well-known/openid-configuration", GetMetadata).WithoutDatabase()
             .WithName("GetOpenIdConfiguration")
-            .WithSummary("Authorization server metadata (RFC 8414)");
-        oauth.MapGet("/.well-known/oauth-authorization-server", GetMetadata)
+            .WithSummary("Authorization server metadata (RFC 8414)")
+            .WithDescription("Served at the OpenID Connect path too, for libraries that look for jwks_uri there.");
+        oauth.MapGet("/.well-known/oauth-authorization-server", GetMetadata).WithoutDatabase()
             .WithName("GetAuthorizationServerMetadata")
-            .WithSummary("Authorization server metadata (RFC 8414)");
+            .WithSummary("Authorization server metadata (RFC 8414)")
+            .WithDescription("The issuer, the token endpoint, the JWKS and the scopes.");
         return routes;
     }
 
@@ -59,13 +69,84 @@ public static class TokenEndpoints
         var schema = await context.GetOrCreateSchemaAsync(typeof(TokenRequestBody), cancellationToken: cancellationToken);
         operation.RequestBody = new OpenApiRequestBody
         {
-            Required = true,
+            Description = "The grant's parameters; the API-token exchange may send none.",
             Content = new Dictionary<string, OpenApiMediaType>
             {
                 ["application/x-www-form-urlencoded"] = new() { Schema = schema },
                 ["application/json"] = new() { Schema = schema },
             },
         };
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = PersonTokens.PersonTokenExchange.ClientSecretHeader,
+            In = ParameterLocation.Header,
+            Description = "The API-token exchange only: the client's secret. The person's API token goes in 'Authorization: Basic {api_token}' (apiToken).",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1 },
+        });
+        foreach (var status in new[] { "200", "400", "401", "413" })
+        {
+            if (operation.Responses?.GetValueOrDefault(status) is OpenApiResponse response)
+            {
+                // RFC 6749 section 5.1: never cached.
+                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                response.Headers["Cache-Control"] = new OpenApiHeader { Description = "no-store", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = "no-store" };
+            }
+        }
+        if (operation.Responses?.GetValueOrDefault("401") is OpenApiResponse refused)
+        {
+            refused.Headers!["WWW-Authenticate"] = new OpenApiHeader
+            {
+                Description = "The scheme the client authenticates with (RFC 6749 section 5.2).",
+                Required = true,
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                Example = "Basic realm=\"statsapi\", charset=\"UTF-8\"",
+            };
+        }
+    }
+
+    private static Task DescribeJwksAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var text = new OpenApiSchema { Type = JsonSchemaType.String };
+        var key = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Required = new HashSet<string> { "kty", "kid", "alg", "use" },
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["kty"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["EC", "RSA"] },
+                ["kid"] = text,
+                ["alg"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["ES256", "RS256"] },
+                ["use"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = ["sig"] },
+                ["crv"] = text,
+                ["x"] = text,
+                ["y"] = text,
+                ["n"] = text,
+                ["e"] = text,
+            },
+        };
+        operation.Responses ??= [];
+        operation.Responses["200"] = new OpenApiResponse
+        {
+            Description = "A JSON Web Key Set (RFC 7517 section 5): EC keys carry crv, x and y; RSA keys n and e.",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/json"] = new()
+                {
+                    Schema = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.Object,
+                        Required = new HashSet<string> { "keys" },
+                        Properties = new Dictionary<string, IOpenApiSchema> { ["keys"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = key } },
+                    },
+                    Example = JsonNode.Parse("""
+                        {"keys":[{"kty":"EC","use":"sig","kid":"2aA7RV01pOMmZUh6MVSIcDZ7C-AHqZulZNHWXDHOu9U","alg":"ES256","crv":"P-256",
+                                  "x":"ikbUN_yKYx7kRNn8H-dlo85_V_gnlJcrBHQiaQogWuA","y":"IwKrzuNvwEUTOM5NBvHPIPUi-wdgUU3auWSSikIHPuU"}]}
+                        """),
+                },
+            },
+        };
+        return Task.CompletedTask;
     }
 
     private static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)

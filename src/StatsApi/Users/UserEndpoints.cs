@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.Schools;
@@ -39,24 +40,18 @@ public static class UserEndpoints
         group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
             .WithCost(OperationCosts.ListPage)
             .WithName("ListUsers").WithSummary("The school's people")
-            .WithDescription("Needs users:read. Filters by role, course (its students and teacher), name and active; in id order.");
-        group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead)
-            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithDescription("Filters by role, course (its students and teacher), name and active; in id order. A student acting through a tool sees only themselves.");
+        group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead).WithVersion()
             .WithName("GetUser").WithSummary("One person")
-            .WithDescription("Needs users:read. The ETag header carries the version for If-Match. Reading a student's record is audited.");
-        group.MapPost("", CreateAsync).RequireScope(Scopes.UsersWrite)
+            .WithDescription("The ETag header carries the version for If-Match. Reading a student's record is audited.");
+        group.MapPost("", CreateAsync).RequireScope(Scopes.UsersWrite).WithVersion().WithIdempotencyKey().WithLocation()
             .Produces<UserResponse>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateUser").WithSummary("Add a person to the school")
-            .WithDescription("Needs users:write. The email, when given, is unique within the school (409 otherwise). Send an Idempotency-Key to make a retry safe.");
-        group.MapPatch("/{user_id:long}", UpdateAsync).RequireScope(Scopes.UsersWrite)
+            .WithDescription("The email, when given, is unique within the school (409 otherwise). Send an Idempotency-Key to make a retry safe.");
+        group.MapPatch("/{user_id:long}", UpdateAsync).RequireScope(Scopes.UsersWrite).WithVersion()
             .Produces<UserResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .WithName("UpdateUser").WithSummary("Change a person's name or email, or deactivate them")
-            .WithDescription("Needs users:write. Fields left out keep their value; active: false deactivates. With If-Match, a stale version is 412.");
+            .WithDescription("Fields left out keep their value; active: false deactivates. With If-Match, a stale version is 412.");
         return group;
     }
 

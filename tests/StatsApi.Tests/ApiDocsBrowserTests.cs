@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Playwright;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+/// <summary>
+/// /api-docs in a real headless Chromium against the service on real Kestrel over HTTPS: a person
+/// authorises, tries operations and reads the answers, as a newcomer would. Each step leaves a screenshot.
+/// </summary>
+public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    /// <summary>Debian's chromium; scripts/test.sh installs it when it is missing. Nothing downloads a browser.</summary>
+    public const string Chromium = "/usr/bin/chromium";
+
+    private const string School = "oakwood-primary";
+    private const string Unapproved = "ravenscroft-high";
+
+    [Fact]
+    public async Task AnIntegratorAndATeacherUseTheDocsPage()
+    {
+        Assert.True(File.Exists(Chromium), $"Chromium is not installed at {Chromium}: the browser test needs it. " +
+            "scripts/test.sh installs it with 'apt-get install chromium'; on another system install Debian's chromium package.");
+
+        // Real Kestrel, serving HTTPS itself: no proxy is trusted, so the service's HTTPS rule holds as in production.
+        using var certificate = LoopbackCertificate.Create();
+        await using var kestrel = app.CreateRestarted(new Dictionary<string, string?> { ["Http:AllowPlainHttp"] = "false" });
+        kestrel.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate)));
+        kestrel.StartServer();
+        var address = kestrel.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single().TrimEnd('/');
+
+        var integrator = await app.CreateClientAsync([School], [Scopes.AttendanceRead, Scopes.SchoolsRead]);
+        var (tool, apiToken, courseId) = await TeacherAsync();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        var shots = new Screenshots();
+
+        // An integrator: client credentials in the Authorize dialog, then the summary.
+        var integratorPage = await OpenAsync(browser, address);
+        await shots.TakeAsync(integratorPage, "01-api-docs");
+        var dialog = await OpenAuthorizeAsync(integratorPage);
+        var oauth = Scheme(dialog, "oauth2");
+        await oauth.Locator("input[data-name=clientId]").FillAsync(integrator.Client.ClientId);
+        await oauth.Locator("input[data-name=clientSecret]").FillAsync(integrator.ClientSecret);
+        await oauth.Locator("button.authorize").ClickAsync();
+        // No scope ticked: the token carries all of the client's.
+        await Expect(oauth.Locator("h6")).ToHaveTextAsync("Authorized");
+        await shots.TakeAsync(dialog, oauth, "02-authorized-with-client-credentials");
+        await CloseAuthorizeAsync(dialog);
+
+        var summary = await ExpandAsync(integratorPage, "Attendance", "GetAttendanceSummary");
+        var approved = await ExecuteAsync(summary, 200);
+        using (var body = JsonDocument.Parse(approved))
+        {
+            Assert.Equal(School, body.RootElement.GetProperty("school_id").GetString());
+            Assert.True(body.RootElement.GetProperty("totals").GetProperty("records").GetInt64() > 0, approved);
+        }
+        await shots.TakeAnswerAsync(summary, "03-summary-200");
+
+        await Parameter(summary, "school_id").FillAsync(Unapproved);
+        var refused = await ExecuteAsync(summary, 403);
+        Assert.Contains("\"error_code\": \"school_not_approved\"", refused, StringComparison.Ordinal);
+        await shots.TakeAnswerAsync(summary, "04-unapproved-school-403");
+
+        // A teacher's tool: the API-token exchange on the token endpoint, then the teacher's token with its client secret.
+        var teacherPage = await OpenAsync(browser, address);
+        dialog = await OpenAuthorizeAsync(teacherPage);
+        var basic = Scheme(dialog, "apiToken");
+        await basic.Locator("input[name=username]").FillAsync(apiToken);
+        await basic.Locator("button.authorize").ClickAsync();
+        await CloseAuthorizeAsync(dialog);
+
+        var exchange = await ExpandAsync(teacherPage, "Token_service", "IssueToken");
+        await Parameter(exchange, "client_secret").FillAsync(tool.ClientSecret);
+        await exchange.Locator(".body-param-content-type select").SelectOptionAsync("application/json");
+        await exchange.Locator("textarea.body-param__text").FillAsync("""{"grant_type": "urn:statsapi:grant-type:api-token"}""");
+        string accessToken;
+        using (var issued = JsonDocument.Parse(await ExecuteAsync(exchange, 200)))
+        {
+            accessToken = issued.RootElement.GetProperty("access_token").GetString()!;
+            Assert.Contains(Scopes.LessonsWrite, issued.RootElement.GetProperty("scope").GetString()!.Split(' '));
+        }
+        await shots.TakeAnswerAsync(exchange, "05-api-token-exchanged");
+
+        dialog = await OpenAuthorizeAsync(teacherPage);
+        var bearer = Scheme(dialog, "bearer");
+        await bearer.Locator("input").FillAsync(accessToken);
+        await bearer.Locator("button.authorize").ClickAsync();
+        var secret = Scheme(dialog, "clientSecret");
+        await secret.Locator("input").FillAsync(tool.ClientSecret);
+        await secret.Locator("button.authorize").ClickAsync();
+        await shots.TakeAsync(dialog, bearer, "06-authorized-as-teacher");
+        await CloseAuthorizeAsync(dialog);
+
+        var create = await ExpandAsync(teacherPage, "Lessons", "CreateLesson");
+        await create.Locator("textarea.body-param__text").FillAsync(
+            $$"""{"course_id": {{courseId}}, "starts_at": "2026-11-23T09:00:00+00:00", "ends_at": "2026-11-23T09:50:00+00:00", "room": "B2"}""");
+        long lessonId;
+        using (var created = JsonDocument.Parse(await ExecuteAsync(create, 201)))
+        {
+            lessonId = created.RootElement.GetProperty("lesson_id").GetInt64();
+        }
+        await shots.TakeAnswerAsync(create, "07-lesson-created");
+
+        var delete = await ExpandAsync(teacherPage, "Lessons", "DeleteLesson");
+        await Parameter(delete, "lesson_id").FillAsync($"{lessonId}");
+        await ExecuteAsync(delete, 204);
+        await shots.TakeAnswerAsync(delete, "08-lesson-deleted");
+
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.False(await connection.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from lessons where school_id = @School and lesson_id = @lessonId)", new { School, lessonId }));
+    }
+
+    /// <summary>The teacher of the school's first course, with an API token and a teachers' tool to exchange it with.</summary>
+    private async Task<(ClientCredentials Tool, string ApiToken, long CourseId)> TeacherAsync()
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var (courseId, teacherId) = await connection.QueryFirstAsync<(long, long)>(
+            "select course_id, teacher_id from courses where school_id = @School and teacher_id is not null order by course_id", new { School });
+        var administration = await app.CreateClientWithScopesAsync([School], Scopes.UsersWrite);
+        var created = await administration.PostAsJsonAsync($"/v1/schools/{School}/users/{teacherId}/api-tokens", new { name = "Docs page" });
+        created.EnsureSuccessStatusCode();
+        var apiToken = (await created.JsonAsync()).GetProperty("token").GetString()!;
+        var tool = await app.CreateClientAsync([School], [Scopes.LessonsRead, Scopes.LessonsWrite, Scopes.CoursesRead]);
+        return (tool, apiToken, courseId);
+    }
+
+    private static async Task<IPage> OpenAsync(IBrowser browser, string address)
+    {
+        // The certificate is the test's own: the page trusts it as a person would after checking it.
+        var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, ViewportSize = new() { Width = 1280, Height = 900 } });
+        context.SetDefaultTimeout(15_000);
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"{address}/api-docs");
+        await Expect(page.Locator(".opblock").First).ToBeVisibleAsync();
+        return page;
+    }
+
+    private static async Task<ILocator> OpenAuthorizeAsync(IPage page)
+    {
+        await page.Locator(".auth-wrapper button.authorize").ClickAsync();
+        var dialog = page.Locator(".dialog-ux .modal-ux");
+        await Expect(dialog).ToBeVisibleAsync();
+        return dialog;
+    }
+
+    private static async Task CloseAuthorizeAsync(ILocator dialog)
+    {
+        await dialog.Locator("button.close-modal").ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+    }
+
+    /// <summary>The dialog's section for one security scheme, by the name its heading starts with.</summary>
+    private static ILocator Scheme(ILocator dialog, string name) =>
+        dialog.Locator(".auth-container").Filter(new()
+        {
+            Has = dialog.Page.Locator("h4", new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^\\s*{name}\\s") }),
+        });
+
+    private static async Task<ILocator> ExpandAsync(IPage page, string tag, string operationId)
+    {
+        var operation = page.Locator($"#operations-{tag}-{operationId}");
+        await operation.Locator(".opblock-summary").First.ClickAsync();
+        await Expect(operation.Locator("button.execute")).ToBeVisibleAsync();
+        return operation;
+    }
+
+    private static ILocator Parameter(ILocator operation, string name) =>
+        operation.Locator($"tr[data-param-name='{name}'] input");
+
+    /// <summary>Runs Try it out and returns the body it shows, after checking the status it shows.</summary>
+    private static async Task<string> ExecuteAsync(ILocator operation, int status)
+    {
+        var clear = operation.Locator("button.btn-clear");
+        if (await clear.CountAsync() > 0)
+        {
+            await clear.ClickAsync();
+        }
+        await operation.Locator("button.execute").ClickAsync();
+        var response = operation.Locator(".live-responses-table tbody .response").First;
+        await Expect(response.Locator(".response-col_status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^{status}"));
+        var body = response.Locator(".response-col_description .microlight, .response-col_description pre");
+        return await body.CountAsync() > 0 ? await body.First.InnerTextAsync() : "";
+    }
+
+    private static ILocatorAssertions Expect(ILocator locator) => Assertions.Expect(locator);
+
+    /// <summary>One screenshot per step, in the folder scripts/test.sh keeps (STATSAPI_TEST_SCREENSHOTS), or beside the tests.</summary>
+    private sealed class Screenshots
+    {
+        private readonly string _folder = Environment.GetEnvironmentVariable("STATSAPI_TEST_SCREENSHOTS") is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+        public async Task TakeAsync(IPage page, string step)
+        {
+            Directory.CreateDirectory(_folder);
+            await page.ScreenshotAsync(new() { Path = PathOf(step) });
+        }
+
+        /// <summary>The dialog as it shows the scheme just authorised.</summary>
+        public async Task TakeAsync(ILocator dialog, ILocator scheme, string step)
+        {
+            Directory.CreateDirectory(_folder);
+            await scheme.ScrollIntoViewIfNeededAsync();
+            await dialog.ScreenshotAsync(new() { Path = PathOf(step) });
+        }
+
+        /// <summary>An operation from its heading to the answer Try it out got, without the documented responses below.</summary>
+        public async Task TakeAnswerAsync(ILocator operation, string step)
+        {
+            Directory.CreateDirectory(_folder);
+            const string Box = "e => { const r = e.getBoundingClientRect(); return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.bottom + window.scrollY]; }";
+            var from = await operation.EvaluateAsync<double[]>(Box);
+            var to = await operation.Locator(".live-responses-table").First.EvaluateAsync<double[]>(Box);
+            await operation.Page.ScreenshotAsync(new()
+            {
+                Path = PathOf(step),
+                FullPage = true,
+                Clip = new() { X = (float)from[0], Y = (float)from[1], Width = (float)from[2], Height = (float)(to[3] - from[1] + 8) },
+            });
+        }
+
+        private string PathOf(string step) => Path.Combine(_folder, $"api-docs-{step}.png");
+    }
+}
