@@ -52,11 +52,21 @@ var copyRate = await RawCopyRateAsync();
 var servicePort = FreePort();
 var barePort = FreePort();
 // Premium clients drive the load without meeting their quota; the 429 scenario uses a free one.
-await using var service = await ServiceProcess.StartAsync(serviceDll, connectionString, servicePort, new Dictionary<string, string>
+var serviceSettings = new Dictionary<string, string>
 {
     ["RateLimits__Tiers__premium__Requests"] = "1000000000",
     ["RateLimits__Tiers__premium__Cost"] = "1000000000",
-});
+};
+// --set Name=value (repeatable) runs the service with another setting, to measure what it costs.
+for (var i = 0; i < args.Length - 1; i++)
+{
+    if (args[i] == "--set" && args[i + 1].Split('=', 2) is [var name, var value])
+    {
+        serviceSettings[name.Replace(":", "__", StringComparison.Ordinal)] = value;
+    }
+}
+var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1].Split(',') : null;
+await using var service = await ServiceProcess.StartAsync(serviceDll, connectionString, servicePort, serviceSettings);
 await using var bare = await BareServer.StartAsync(connectionString, barePort);
 var bareAddress = new Uri($"http://127.0.0.1:{barePort}");
 var classSize = 1.0;
@@ -68,6 +78,11 @@ Console.WriteLine($"{"scenario",-46} {"req/s",9} {"p50 ms",8} {"p99 ms",8} {"non
 var results = new Dictionary<string, LoadResult>();
 async Task<LoadResult> Scenario(string name, Uri target, string file, int? conns = null, bool sequence = false)
 {
+    // --only a,b runs the scenarios whose names contain one of the words, and the bare floors.
+    if (only is not null && target != bareAddress && !only.Any(word => name.Contains(word, StringComparison.OrdinalIgnoreCase)))
+    {
+        return new LoadResult(double.NaN, double.NaN, double.NaN, 0, 0, 0);
+    }
     var result = await Wrk.RunAsync(target, file, conns ?? connections, seconds, sequence);
     var rss = target == bareAddress ? double.NaN : service.RssMegabytes();
     Console.WriteLine($"{name,-46} {result.RequestsPerSecond,9:N0} {result.P50Ms,8:F2} {result.P99Ms,8:F2} {result.Non2xx,8:N0} {result.Errors,7:N0} {rss,7:F0}");

@@ -25,7 +25,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         start.Environment["Http__AllowPlainHttp"] = "true";
         start.Environment["Http__TrustedProxies__0"] = "127.0.0.1";
         start.Environment["Auth__Issuer"] = baseAddress.ToString().TrimEnd('/');
-        start.Environment["Tokens__KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        // A database kept between runs needs the key its signing keys were encrypted with.
+        start.Environment["Tokens__KeyEncryptionKey"] = Environment.GetEnvironmentVariable("Tokens__KeyEncryptionKey")
+            ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

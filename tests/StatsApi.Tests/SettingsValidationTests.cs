@@ -48,6 +48,7 @@ public class SettingsValidationTests
     [InlineData("Tokens:Algorithm", "HS256", "Tokens:Algorithm")]
     [InlineData("Database:CommandTimeoutSeconds", "0", "Database:CommandTimeoutSeconds")]
     [InlineData("Database:ConnectionTimeoutSeconds", "0", "Database:ConnectionTimeoutSeconds")]
+    [InlineData("Database:MaxAutoPrepare", "-1", "Database:MaxAutoPrepare")]
     [InlineData("Http:AllowPlainHttp", "maybe", "Http:AllowPlainHttp")]
     [InlineData("Http:ShutdownTimeoutSeconds", "0", "Http:ShutdownTimeoutSeconds")]
     [InlineData("Telemetry:MetricsUrls:0", "https://0.0.0.0:9464", "Telemetry:MetricsUrls")]

@@ -17,6 +17,13 @@ public sealed class DatabaseOptions
     /// so an exhausted pool or an unreachable server answers 503 in seconds rather than holding the request.
     /// </summary>
     public int ConnectionTimeoutSeconds { get; set; } = 3;
+
+    /// <summary>
+    /// How many statements each connection keeps prepared (Npgsql's Max Auto Prepare): the server then
+    /// plans the hot ones once per connection instead of on every call. 0 turns it off, for a pooler in
+    /// front that cannot keep prepared statements.
+    /// </summary>
+    public int MaxAutoPrepare { get; set; } = 50;
 }
 
 public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions>
@@ -31,6 +38,10 @@ public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions
         if (options.ConnectionTimeoutSeconds is < 1 or > 60)
         {
             failures.Add($"Database:ConnectionTimeoutSeconds must be between 1 and 60, not {options.ConnectionTimeoutSeconds}.");
+        }
+        if (options.MaxAutoPrepare is < 0 or > 1000)
+        {
+            failures.Add($"Database:MaxAutoPrepare must be between 0 and 1000, not {options.MaxAutoPrepare}.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
