@@ -21,8 +21,14 @@ public enum DatabaseFailure
 /// unreachable or unanswering database is an outage; a deadlock or serialization failure is a write
 /// conflict, which the database resolved by aborting this request, and never an outage.
 /// </summary>
-public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger) : IExceptionHandler
+public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger, TimeProvider time) : IExceptionHandler
 {
+    // Under an outage every request fails alike: one error with its exception per interval says as much
+    // as thousands, and the count of the others keeps the log honest.
+    public static readonly TimeSpan OutageLogInterval = TimeSpan.FromSeconds(10);
+    private long _lastOutageLogged = long.MinValue;
+    private long _unloggedOutages;
+
     public static DatabaseFailure Classify(Exception exception) => exception switch
     {
         _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,
@@ -44,7 +50,7 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
         var outage = failure == DatabaseFailure.Outage;
         if (outage)
         {
-            logger.LogError(exception, "Database unavailable");
+            LogOutage(exception);
         }
         else
         {
@@ -67,5 +73,21 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
                 Extensions = { [Problems.ErrorCode] = outage ? "database_unavailable" : "write_conflict" },
             },
         });
+    }
+
+    private void LogOutage(Exception exception)
+    {
+        var now = time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastOutageLogged);
+        var due = last == long.MinValue || time.GetElapsedTime(last, now) >= OutageLogInterval;
+        if (due && Interlocked.CompareExchange(ref _lastOutageLogged, now, last) == last)
+        {
+            var since = Interlocked.Exchange(ref _unloggedOutages, 0);
+            logger.LogError(exception, "Database unavailable ({Unlogged} more requests answered 503 since the last report)", since);
+        }
+        else
+        {
+            Interlocked.Increment(ref _unloggedOutages);
+        }
     }
 }
