@@ -54,10 +54,11 @@ public static class AttendanceEndpoints
         CancellationToken cancellationToken)
     {
         // A student acting through a tool reads their own attendance only: another student's id answers as missing.
-        if (Caller.Person(http.User) is { IsStudent: true } student)
+        if (Caller.ActingStudent(http.User) is { } student)
         {
-            studentId ??= student.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            if (studentId != student.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            var own = student.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            studentId ??= own;
+            if (studentId != own)
             {
                 return Problems.NotFound("student", "student_id", $"The school has no student {studentId}.");
             }

@@ -88,7 +88,7 @@ public static class MarkEndpoints
             where school_id = @school and lesson_id = @lessonId and (@after::bigint is null or student_id > @after)
               and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
-            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1, self = OwnStudentId(http) },
+            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1, self = Caller.ActingStudent(http.User) },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
@@ -197,7 +197,7 @@ public static class MarkEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var mark = await FindAsync(connection, null, school.Id, lessonId, studentId, http.RequestAborted);
-        if (mark is null || OwnStudentId(http) is { } self && self != studentId)
+        if (mark is null || Caller.ActingStudent(http.User) is { } self && self != studentId)
         {
             return MarkNotFound(lessonId, studentId);
         }
@@ -271,7 +271,7 @@ public static class MarkEndpoints
         var isStudent = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student')",
             new { school = school.Id, studentId }, cancellationToken: http.RequestAborted));
-        if (!isStudent || OwnStudentId(http) is { } self && self != studentId)
+        if (!isStudent || Caller.ActingStudent(http.User) is { } self && self != studentId)
         {
             return Problems.NotFound("student", $"The school has no student {studentId}.");
         }
@@ -297,9 +297,6 @@ public static class MarkEndpoints
         await connection.QuerySingleOrDefaultAsync<MarkResponse>(new CommandDefinition(
             $"select {Columns} from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId {(forUpdate ? "for update" : "")}",
             new { school, lessonId, studentId }, transaction, cancellationToken: cancellationToken));
-
-    /// <summary>A student acting through a tool sees only their own marks.</summary>
-    private static long? OwnStudentId(HttpContext http) => Caller.Person(http.User) is { IsStudent: true } student ? student.UserId : null;
 
     private static ProblemHttpResult MarkNotFound(long lessonId, long studentId) =>
         Problems.NotFound("mark", $"Lesson {lessonId} of the school has no mark for student {studentId}.");

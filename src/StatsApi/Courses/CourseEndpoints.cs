@@ -88,8 +88,8 @@ public static class CourseEndpoints
                 teacher = query.TeacherId,
                 q = query.Q,
                 limit = query.Size + 1,
-                teaching = Caller.Person(http.User) is { IsTeacher: true } t ? t.UserId : (long?)null,
-                student = Caller.Person(http.User) is { IsStudent: true } p ? p.UserId : (long?)null,
+                teaching = Caller.ActingTeacher(http.User),
+                student = Caller.ActingStudent(http.User),
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new CourseKey(r.CourseId)));
@@ -183,10 +183,10 @@ public static class CourseEndpoints
 
     /// <summary>A student sees only the courses they are enrolled in; anyone else sees every course of the school.</summary>
     internal static async Task<bool> StudentMaySeeAsync(NpgsqlConnection connection, HttpContext http, string school, long courseId) =>
-        Caller.Person(http.User) is not { IsStudent: true } student ||
+        Caller.ActingStudent(http.User) is not { } student ||
         await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from enrolments where school_id = @school and course_id = @courseId and student_id = @student)",
-            new { school, courseId, student = student.UserId }, cancellationToken: http.RequestAborted));
+            new { school, courseId, student }, cancellationToken: http.RequestAborted));
 
     internal static ProblemHttpResult NotFound(long courseId) => Problems.NotFound("course", $"The school has no course {courseId}.");
 }

@@ -58,7 +58,7 @@ public static class EnrolmentEndpoints
               and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
             """,
-            new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1, self = Caller.Person(http.User) is { IsStudent: true } s ? s.UserId : (long?)null },
+            new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1, self = Caller.ActingStudent(http.User) },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }

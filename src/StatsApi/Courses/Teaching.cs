@@ -13,14 +13,14 @@ public static class Teaching
     /// <summary>Refuses the write (403) when the caller is a teacher and the course is not theirs; a school admin or an application passes.</summary>
     public static async Task RequireOwnCourseAsync(WriteScope scope, long courseId, string field = "course_id")
     {
-        if (Caller.Person(scope.Http.User) is not { IsTeacher: true } teacher)
+        if (Caller.ActingTeacher(scope.Http.User) is not { } teacher)
         {
             return;
         }
         var teacherOfCourse = await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
             "select teacher_id from courses where school_id = @School and course_id = @courseId",
             new { scope.School, courseId }, scope.Transaction, cancellationToken: scope.Cancellation));
-        if (teacherOfCourse != teacher.UserId)
+        if (teacherOfCourse != teacher)
         {
             var problem = Problems.Create(StatusCodes.Status403Forbidden, NotYourCourse, "The course is not yours.",
                 $"Course {courseId} is taught by another teacher: a teacher changes lessons and registers of their own courses only.");

@@ -110,8 +110,8 @@ public static class LessonEndpoints
                 afterStart = after?.StartsAt.ToUniversalTime(),
                 afterId = after?.LessonId,
                 limit = query.Size + 1,
-                teaching = Caller.Person(http.User) is { IsTeacher: true } t ? t.UserId : (long?)null,
-                student = Caller.Person(http.User) is { IsStudent: true } p ? p.UserId : (long?)null,
+                teaching = Caller.ActingTeacher(http.User),
+                student = Caller.ActingStudent(http.User),
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));

@@ -97,7 +97,7 @@ public static class UserEndpoints
                 q = query.Q,
                 course = query.CourseId,
                 limit = query.Size + 1,
-                self = Caller.Person(http.User) is { IsStudent: true } student ? student.UserId : (long?)null,
+                self = Caller.ActingStudent(http.User),
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new UserKey(r.UserId)));
@@ -109,7 +109,7 @@ public static class UserEndpoints
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var user = await FindAsync(connection, null, school.Id, userId, http.RequestAborted);
         // A student sees their own profile only; anyone else's answers as missing.
-        if (user is null || (Caller.Person(http.User) is { IsStudent: true } student && student.UserId != userId))
+        if (user is null || (Caller.ActingStudent(http.User) is { } student && student != userId))
         {
             return UserNotFound(userId);
         }
