@@ -87,6 +87,13 @@ trx=$(find "$results" -name '*.trx' | head -n 1)
 if [ -n "$trx" ]; then
   counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
   count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  # The end of the output is what a CI log shows first: name each failure there, with its message.
+  perl -0777 -ne 'while (/<UnitTestResult [^>]*?testName="([^"]*)"[^>]*?outcome="Failed".*?(?:<Message>(.*?)<\/Message>|<\/UnitTestResult>)/gs) {
+      my ($name, $message) = ($1, $2 // "");
+      for ($name, $message) { s/&quot;/"/g; s/&apos;/\x27/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/&/g; }
+      $message = substr($message, 0, 1500);
+      print "FAILED $name\n  $message\n";
+    }' "$trx"
   echo "$(count passed) passed, $(count failed) failed, $(count notExecuted) skipped"
 fi
 exit $status
