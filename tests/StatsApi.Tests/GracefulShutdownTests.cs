@@ -46,6 +46,10 @@ public class GracefulShutdownTests(StatsApiFactory app) : IClassFixture<StatsApi
 
         Assert.Equal(HttpStatusCode.OK, (await inFlight).StatusCode);
         Assert.Equal(0, await server.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        // The log is written in batches; the request answered during shutdown still has its line.
+        var lines = server.Output.Where(line => line.Length > 0).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Contains(lines, line => line.TryGetProperty("State", out var state) && state.TryGetProperty("Path", out var path)
+            && path.GetString() == "/stats/v1/attendance/summary" && state.GetProperty("Status").GetInt32() == 200);
     }
 
     private static async Task AssertRefusedSoonAsync(Uri address)

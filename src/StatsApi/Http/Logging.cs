@@ -2,7 +2,7 @@ namespace StatsApi.Http;
 
 public static class Logging
 {
-    /// <summary>Structured JSON on stdout for the server; admin commands keep their output for people.</summary>
+    /// <summary>JSON lines on stdout for the server; admin commands keep their output for people.</summary>
     public static IHostApplicationBuilder AddStatsApiLogging(this IHostApplicationBuilder builder, bool isCommand)
     {
         builder.Logging.ClearProviders();
@@ -14,12 +14,9 @@ public static class Logging
         }
         else
         {
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
-            });
+            // Created by the container so that it is disposed, and writes its last lines, at shutdown.
+            builder.Services.AddSingleton<ILoggerProvider>(services => new JsonLinesLoggerProvider(
+                new JsonLinesWriter(Console.OpenStandardOutput()), services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
         return builder;
     }
