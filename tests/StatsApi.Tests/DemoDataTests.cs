@@ -42,6 +42,18 @@ public class DemoDataTests
     }
 
     [Fact]
+    public async Task ABulkLoadWithTheRollupsBuiltAfterMakesTheSameRowsAndExactRollups()
+    {
+        await using var triggered = await SeededAsync(Small);
+        await using var bulk = await SeededAsync(Small with { RollupsAfterLoad = true });
+
+        Assert.Equal(await FingerprintAsync(triggered), await FingerprintAsync(bulk));
+        await using var connection = await bulk.OpenConnectionAsync();
+        Assert.True(await connection.ExecuteScalarAsync<long>("select count(*) from attendance_school_daily") > 0);
+        Assert.Equal(0, await Rollups.MismatchesAsync(connection));
+    }
+
+    [Fact]
     public async Task SeedingAgainChangesNothing()
     {
         await using var dataSource = await SeededAsync(Small);
