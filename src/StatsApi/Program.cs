@@ -59,7 +59,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
     builder.AddStatsApiSettingsValidation();
-    builder.Services.AddSingleton<SummaryQuery>();
+    builder.Services.AddScoped<SummaryQuery>();
 
     var app = builder.Build();
     app.Services.ValidateSettings();

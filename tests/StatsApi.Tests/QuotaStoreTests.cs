@@ -1,4 +1,5 @@
 using StatsApi.RateLimiting;
+using StatsApi.Redis;
 using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
@@ -12,7 +13,8 @@ public class QuotaStoreTests
     public async Task RedisAndMemoryKeepQuotasAlike()
     {
         var memory = new MemoryQuotaStore(TimeProvider.System);
-        await using var redis = new RedisQuotaStore(TestRedis.Configuration, 1000);
+        await using var connection = new RedisConnection(TestRedis.Configuration, 1000);
+        var redis = new RedisQuotaStore(connection);
         var run = Guid.NewGuid().ToString("N");
         var seven = new QuotaDraw($"{{{run}}}:seven", 7, 1);
         var small = new QuotaDraw($"{{{run}}}:small", 3, 1);
@@ -29,7 +31,7 @@ public class QuotaStoreTests
         foreach (var (operation, draws) in steps)
         {
             var expected = memory.Apply(operation, Window, draws);
-            var actual = await ApplyWhenConnectedAsync(redis, operation, draws);
+            var actual = await ApplyWhenConnectedAsync(connection, redis, operation, draws);
             for (var i = 0; i < draws.Length; i++)
             {
                 Assert.Equal(expected[i].Refused, actual[i].Refused);
@@ -45,9 +47,9 @@ public class QuotaStoreTests
         Assert.InRange(blocked[0].RetryAfter.TotalSeconds, 59.75, 60);
     }
 
-    private static async Task<QuotaState[]> ApplyWhenConnectedAsync(RedisQuotaStore redis, QuotaOperation operation, QuotaDraw[] draws)
+    private static async Task<QuotaState[]> ApplyWhenConnectedAsync(RedisConnection connection, RedisQuotaStore redis, QuotaOperation operation, QuotaDraw[] draws)
     {
-        for (var attempt = 0; redis.Connecting && attempt < 100; attempt++)
+        for (var attempt = 0; connection.Connecting && attempt < 100; attempt++)
         {
             await Task.Delay(50);
         }

@@ -49,6 +49,7 @@ public class SettingsValidationTests
     [InlineData("Database:CommandTimeoutSeconds", "0", "Database:CommandTimeoutSeconds")]
     [InlineData("Database:ConnectionTimeoutSeconds", "0", "Database:ConnectionTimeoutSeconds")]
     [InlineData("Database:MaxAutoPrepare", "-1", "Database:MaxAutoPrepare")]
+    [InlineData("Database:MaxReplicaLagSeconds", "0", "Database:MaxReplicaLagSeconds")]
     [InlineData("Http:AllowPlainHttp", "maybe", "Http:AllowPlainHttp")]
     [InlineData("Http:ShutdownTimeoutSeconds", "0", "Http:ShutdownTimeoutSeconds")]
     [InlineData("Telemetry:MetricsUrls:0", "https://0.0.0.0:9464", "Telemetry:MetricsUrls")]

@@ -6,6 +6,7 @@ using StatsApi.Auth;
 using StatsApi.Http;
 using StatsApi.Tokens;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Attendance;
 
@@ -16,7 +17,7 @@ public static class AttendanceEndpoints
         var group = routes.MapGroup("/stats/v1/attendance").WithTags("Attendance");
         group.RequireScope(Scopes.AttendanceRead).RequireSchool(SchoolSource.Query);
 
-        group.MapGet("/summary", GetSummaryAsync)
+        group.MapGet("/summary", GetSummaryAsync).ReadsOnStandby()
             .WithCost(OperationCosts.Summary)
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")

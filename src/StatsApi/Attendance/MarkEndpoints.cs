@@ -15,6 +15,7 @@ using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Attendance;
 
@@ -35,7 +36,7 @@ public static class MarkEndpoints
     public static IEndpointRouteBuilder MapMarks(this IEndpointRouteBuilder routes)
     {
         var register = routes.MapSchoolResource("lessons/{lesson_id:long}/attendance", "Attendance");
-        register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead)
+        register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListLessonAttendance").WithSummary("A lesson's marks")
             .WithDescription("One mark per student, in student id order.");
@@ -44,7 +45,7 @@ public static class MarkEndpoints
             .Produces<RecordAttendanceResponse>()
             .WithName("RecordAttendance").WithSummary("Record a lesson's register")
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
-        register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead).WithVersion()
+        register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead).WithVersion().ReadsOnStandby()
             .WithName("GetMark").WithSummary("One student's mark in a lesson")
             .WithDescription("The ETag header carries the version for If-Match.");
         register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
@@ -57,7 +58,7 @@ public static class MarkEndpoints
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). With If-Match, a stale version is 412.");
 
         var student = routes.MapSchoolResource("students/{student_id:long}/attendance", "Attendance");
-        student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead)
+        student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListStudentAttendance").WithSummary("A student's marks over a range of days")
             .WithDescription("A student's token reads their own marks only. In order of the lessons' start; each read is audited.");
@@ -69,7 +70,7 @@ public static class MarkEndpoints
     private sealed record LessonKey(DateTimeOffset StartsAt, long LessonId);
 
     private static async Task<Results<Ok<Page<MarkResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId, [AsParameters] PageQuery page)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId, [AsParameters] PageQuery page)
     {
         var errors = new Dictionary<string, string[]>();
         var after = page.Check<StudentKey>(errors);
@@ -192,7 +193,7 @@ public static class MarkEndpoints
     }
 
     private static async Task<Results<Ok<MarkResponse>, ProblemHttpResult>> GetAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource,
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource,
         [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
@@ -255,7 +256,7 @@ public static class MarkEndpoints
     }
 
     private static async Task<Results<Ok<Page<StudentMarkResponse>>, ValidationProblem, ProblemHttpResult>> ListStudentAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "student_id")] long studentId, [AsParameters] StudentMarksQuery query)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "student_id")] long studentId, [AsParameters] StudentMarksQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         var after = query.Check<LessonKey>(errors);
@@ -288,7 +289,8 @@ public static class MarkEndpoints
             """,
             new { school = school.Id, studentId, from = query.From, to = query.To, afterStart = after?.StartsAt.ToUniversalTime(), afterId = after?.LessonId, limit = query.Size + 1 },
             cancellationToken: http.RequestAborted))).ToList();
-        await Audit.RecordAsync(connection, null, http, school.Id, "read_attendance", "student", studentId.ToString(CultureInfo.InvariantCulture));
+        await dataSource.WriteAsync(connection, audit => Audit.RecordAsync(audit, null, http, school.Id, "read_attendance", "student",
+            studentId.ToString(CultureInfo.InvariantCulture)), http.RequestAborted);
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dapper;
 using Npgsql;
+using StatsApi.Standbys;
 
 namespace StatsApi.Attendance;
 
@@ -17,7 +18,7 @@ public abstract record SummaryResult
 /// Reads the summary from the rollups: its cost follows the days asked for, not the rows stored. A
 /// student's summary reads that student's own marks, which are as few as the student's lessons on those days.
 /// </summary>
-public sealed class SummaryQuery(NpgsqlDataSource dataSource)
+public sealed class SummaryQuery(ReadDataSource dataSource)
 {
     private sealed class Row
     {

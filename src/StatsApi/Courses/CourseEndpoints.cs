@@ -12,6 +12,7 @@ using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Courses;
 
@@ -32,11 +33,11 @@ public static class CourseEndpoints
     public static RouteGroupBuilder MapCourses(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapSchoolResource(Resource, "Courses");
-        group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead)
+        group.MapGet("", ListAsync).RequireScope(Scopes.CoursesRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListCourses").WithSummary("The school's courses")
             .WithDescription("Filters by teacher and by text in the code or name; in id order. A teacher acting through a tool lists the courses they teach; a student, the courses they are enrolled in.");
-        group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead).WithVersion()
+        group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead).WithVersion().ReadsOnStandby()
             .WithName("GetCourse").WithSummary("One course")
             .WithDescription("The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite).WithVersion().WithIdempotencyKey().WithLocation()
@@ -57,7 +58,7 @@ public static class CourseEndpoints
     private sealed record CourseKey(long CourseId);
 
     private static async Task<Results<Ok<Page<CourseResponse>>, ValidationProblem>> ListAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] CourseListQuery query)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [AsParameters] CourseListQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         var after = query.Check<CourseKey>(errors);
@@ -96,7 +97,7 @@ public static class CourseEndpoints
     }
 
     private static async Task<Results<Ok<CourseResponse>, ProblemHttpResult>> GetAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "course_id")] long courseId)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "course_id")] long courseId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var course = await FindAsync(connection, null, school.Id, courseId, http.RequestAborted);

@@ -9,6 +9,7 @@ using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Courses;
 
@@ -17,7 +18,7 @@ public static class EnrolmentEndpoints
 {
     public static void Map(RouteGroupBuilder courses)
     {
-        courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead)
+        courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListEnrolments").WithSummary("A course's students")
             .WithDescription("Student ids and the day each joined, in student id order; names come from the users operations under users:read.");
@@ -38,7 +39,7 @@ public static class EnrolmentEndpoints
     private const string Columns = "course_id, student_id, enrolled_on";
 
     private static async Task<Results<Ok<Page<EnrolmentResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "course_id")] long courseId, [AsParameters] PageQuery page)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "course_id")] long courseId, [AsParameters] PageQuery page)
     {
         var errors = new Dictionary<string, string[]>();
         var after = page.Check<StudentKey>(errors);

@@ -24,6 +24,13 @@ public sealed class DatabaseOptions
     /// front that cannot keep prepared statements.
     /// </summary>
     public int MaxAutoPrepare { get; set; } = 50;
+
+    /// <summary>
+    /// With several hosts in the connection string, how far behind the primary a standby may be and still
+    /// serve reads: one further behind is skipped, and a client that wrote within this many seconds reads
+    /// from the primary, so that it sees what it wrote.
+    /// </summary>
+    public int MaxReplicaLagSeconds { get; set; } = 5;
 }
 
 public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions>
@@ -42,6 +49,10 @@ public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions
         if (options.MaxAutoPrepare is < 0 or > 1000)
         {
             failures.Add($"Database:MaxAutoPrepare must be between 0 and 1000, not {options.MaxAutoPrepare}.");
+        }
+        if (options.MaxReplicaLagSeconds is < 1 or > 3600)
+        {
+            failures.Add($"Database:MaxReplicaLagSeconds must be between 1 and 3600, not {options.MaxReplicaLagSeconds}.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

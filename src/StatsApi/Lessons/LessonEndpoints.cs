@@ -13,6 +13,7 @@ using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Lessons;
 
@@ -43,11 +44,11 @@ public static class LessonEndpoints
     public static RouteGroupBuilder MapLessons(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapSchoolResource(Resource, "Lessons");
-        group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead)
+        group.MapGet("", ListAsync).RequireScope(Scopes.LessonsRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListLessons").WithSummary("The school's lessons")
             .WithDescription("Filters by course, teacher and a range of days; in order of start. A teacher acting through a tool lists the lessons of the courses they teach (and those they teach); a student, the lessons of their courses.");
-        group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead).WithVersion()
+        group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead).WithVersion().ReadsOnStandby()
             .WithName("GetLesson").WithSummary("One lesson")
             .WithDescription("The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite).WithVersion().WithIdempotencyKey().WithLocation()
@@ -72,7 +73,7 @@ public static class LessonEndpoints
     private sealed record LessonKey(DateTimeOffset StartsAt, long LessonId);
 
     private static async Task<Results<Ok<Page<LessonResponse>>, ValidationProblem>> ListAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] LessonListQuery query)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [AsParameters] LessonListQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         var after = query.Check<LessonKey>(errors);
@@ -118,7 +119,7 @@ public static class LessonEndpoints
     }
 
     private static async Task<Results<Ok<LessonResponse>, ProblemHttpResult>> GetAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var lesson = await FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);

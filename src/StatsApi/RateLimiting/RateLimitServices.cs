@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using StatsApi.Redis;
 
 namespace StatsApi.RateLimiting;
 
@@ -10,8 +11,7 @@ public static class RateLimitServices
     {
         builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("RateLimits")).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
-        builder.Services.AddOptions<RedisOptions>().Bind(builder.Configuration.GetSection("Redis")).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<RedisOptions>, RedisOptionsValidation>();
+        builder.Services.AddStatsApiRedis(builder.Configuration);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryQuotaStore>();
         builder.Services.AddSingleton<QuotaStore>();

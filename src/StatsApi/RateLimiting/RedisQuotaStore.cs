@@ -1,5 +1,6 @@
 using System.Globalization;
 using StackExchange.Redis;
+using StatsApi.Redis;
 
 namespace StatsApi.RateLimiting;
 
@@ -8,7 +9,7 @@ namespace StatsApi.RateLimiting;
 /// atomic in Redis, on Redis's own clock (instances' clocks may differ). It throws when Redis does not
 /// answer in time; <see cref="QuotaStore"/> then falls back to memory.
 /// </summary>
-public sealed class RedisQuotaStore : IAsyncDisposable
+public sealed class RedisQuotaStore(RedisConnection redis)
 {
     public const string KeyPrefix = "statsapi:quota:";
 
@@ -54,30 +55,8 @@ public sealed class RedisQuotaStore : IAsyncDisposable
         return result
         """;
 
-    private readonly Task<ConnectionMultiplexer> _connection;
-
-    public RedisQuotaStore(string configuration, int timeoutMilliseconds)
-    {
-        var options = ConfigurationOptions.Parse(configuration);
-        // Never block a request on Redis: no failed start while it is down, no queue while it reconnects,
-        // and an answer within the timeout or an exception.
-        options.AbortOnConnectFail = false;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        options.SyncTimeout = timeoutMilliseconds;
-        options.AsyncTimeout = timeoutMilliseconds;
-        options.ReconnectRetryPolicy = new LinearRetry(1000);
-        options.ClientName ??= "statsapi";
-        // Exception messages name no keys (client and person ids): they reach the log.
-        options.IncludeDetailInExceptions = false;
-        _connection = ConnectionMultiplexer.ConnectAsync(options);
-    }
-
-    /// <summary>The first connection is still being made (at start-up): not an outage yet.</summary>
-    public bool Connecting => !_connection.IsCompleted;
-
     public async Task<QuotaState[]> ApplyAsync(QuotaOperation operation, TimeSpan window, IReadOnlyList<QuotaDraw> draws)
     {
-        var connection = await _connection;
         var keys = draws.Select(d => new RedisKey(KeyPrefix + d.Key)).ToArray();
         var values = new List<RedisValue>
         {
@@ -89,18 +68,10 @@ public sealed class RedisQuotaStore : IAsyncDisposable
             values.Add(draw.Quota);
             values.Add(draw.Amount);
         }
-        var result = (RedisResult[])(await connection.GetDatabase().ScriptEvaluateAsync(Script, keys, [.. values]))!;
+        var result = (RedisResult[])(await (await redis.DatabaseAsync()).ScriptEvaluateAsync(Script, keys, [.. values]))!;
         return [.. draws.Select((_, i) => new QuotaState(
             Remaining: (long)result[3 * i],
             ResetAfter: TimeSpan.FromMilliseconds((long)result[3 * i + 1]),
             RetryAfter: TimeSpan.FromMilliseconds((long)result[3 * i + 2])))];
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_connection.IsCompletedSuccessfully)
-        {
-            await _connection.Result.DisposeAsync();
-        }
     }
 }

@@ -6,6 +6,7 @@ using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.Tokens;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Schools;
 
@@ -17,13 +18,13 @@ public static class SchoolEndpoints
 
     public static IEndpointRouteBuilder MapSchools(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet(SchoolRoutes.Base, ListAsync)
+        routes.MapGet(SchoolRoutes.Base, ListAsync).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead)
             .WithName("ListSchools")
             .WithSummary("The schools this token is approved for")
             .WithDescription("Lists only the schools in the token's schools claim, in id order.");
-        routes.MapGet($"{SchoolRoutes.Base}/{{school_id}}", GetAsync)
+        routes.MapGet($"{SchoolRoutes.Base}/{{school_id}}", GetAsync).ReadsOnStandby()
             .WithTags("Schools").RequireScope(Scopes.SchoolsRead).RequireSchool(SchoolSource.Route)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetSchool")
@@ -35,7 +36,7 @@ public static class SchoolEndpoints
     private sealed record SchoolKey(string SchoolId);
 
     private static async Task<Results<Ok<Page<SchoolResponse>>, ValidationProblem>> ListAsync(
-        HttpContext http, NpgsqlDataSource dataSource, [AsParameters] PageQuery page)
+        HttpContext http, ReadDataSource dataSource, [AsParameters] PageQuery page)
     {
         var errors = new Dictionary<string, string[]>();
         var after = page.Check<SchoolKey>(errors);
@@ -54,7 +55,7 @@ public static class SchoolEndpoints
     }
 
     private static async Task<Results<Ok<SchoolResponse>, ProblemHttpResult>> GetAsync(
-        AuthorizedSchool school, NpgsqlDataSource dataSource, CancellationToken cancellationToken)
+        AuthorizedSchool school, ReadDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var found = await connection.QuerySingleOrDefaultAsync<SchoolResponse>(new CommandDefinition(

@@ -11,6 +11,7 @@ using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Writes;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 
 namespace StatsApi.Users;
 
@@ -37,11 +38,11 @@ public static class UserEndpoints
     public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapSchoolResource(Resource, "Users");
-        group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead)
+        group.MapGet("", ListAsync).RequireScope(Scopes.UsersRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListUsers").WithSummary("The school's people")
             .WithDescription("Filters by role, course (its students and teacher), name and active; in id order. A student acting through a tool sees only themselves.");
-        group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead).WithVersion()
+        group.MapGet("/{user_id:long}", GetAsync).RequireScope(Scopes.UsersRead).WithVersion().ReadsOnStandby()
             .WithName("GetUser").WithSummary("One person")
             .WithDescription("The ETag header carries the version for If-Match. Reading a student's record is audited.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.UsersWrite).WithVersion().WithIdempotencyKey().WithLocation()
@@ -58,7 +59,7 @@ public static class UserEndpoints
     private sealed record UserKey(long UserId);
 
     private static async Task<Results<Ok<Page<UserResponse>>, ValidationProblem>> ListAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [AsParameters] UserListQuery query)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [AsParameters] UserListQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         var after = query.Check<UserKey>(errors);
@@ -104,7 +105,7 @@ public static class UserEndpoints
     }
 
     private static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> GetAsync(
-        HttpContext http, AuthorizedSchool school, NpgsqlDataSource dataSource, [FromRoute(Name = "user_id")] long userId)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "user_id")] long userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var user = await FindAsync(connection, null, school.Id, userId, http.RequestAborted);
@@ -115,7 +116,8 @@ public static class UserEndpoints
         }
         if (user.Role == Roles.Student)
         {
-            await Audit.RecordAsync(connection, null, http, school.Id, "read", "student", user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await dataSource.WriteAsync(connection, audit => Audit.RecordAsync(audit, null, http, school.Id, "read", "student",
+                user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)), http.RequestAborted);
         }
         http.Response.Headers.ETag = Preconditions.ETagOf(user.Version);
         return TypedResults.Ok(user);

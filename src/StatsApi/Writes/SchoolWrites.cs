@@ -3,6 +3,7 @@ using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Data;
 using StatsApi.Http;
+using StatsApi.Standbys;
 
 namespace StatsApi.Writes;
 
@@ -18,9 +19,10 @@ public sealed record WriteScope(NpgsqlConnection Connection, NpgsqlTransaction T
 /// <summary>
 /// Runs every write of the API: in one transaction (retried on deadlock and serialization failure),
 /// audited in that transaction, and for a POST with an Idempotency-Key, answered once per key.
-/// A write that refuses (a missing id, a stale version) rolls back whatever it did.
+/// A write that refuses (a missing id, a stale version) rolls back whatever it did. The caller's reads
+/// then go to the primary for a while, so that it reads what it wrote (<see cref="ReadRouting"/>).
 /// </summary>
-public sealed class SchoolWrites(WriteTransactions transactions)
+public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
 {
     private sealed class Refused(Results<Written, ValidationProblem, ProblemHttpResult> answer) : Exception
     {
@@ -82,6 +84,10 @@ public sealed class SchoolWrites(WriteTransactions transactions)
         catch (Refused refused)
         {
             return refused.Answer;
+        }
+        finally
+        {
+            await reads.NoteWriteAsync(http);
         }
     }
 }

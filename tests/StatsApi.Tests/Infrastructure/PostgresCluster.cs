@@ -26,7 +26,29 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(_directory, "data");
 
+    /// <summary>A new cluster, started. PostgreSQL's default wal_level (replica) lets standbys follow it.</summary>
     public static async Task<PostgresCluster> CreateAsync()
+    {
+        var cluster = new PostgresCluster(await CreateDirectoryAsync(), FreePort());
+        await AsOwnerAsync("initdb", "-D", cluster.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
+        await cluster.StartAsync();
+        return cluster;
+    }
+
+    /// <summary>
+    /// A hot standby streaming from this cluster, started on a port of its own: a base backup that
+    /// writes its own standby.signal and primary_conninfo (-R). initdb's pg_hba.conf lets loopback replicate.
+    /// </summary>
+    public async Task<PostgresCluster> CreateStandbyAsync()
+    {
+        var standby = new PostgresCluster(await CreateDirectoryAsync(), FreePort());
+        await AsOwnerAsync("pg_basebackup", "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", "postgres",
+            "-D", standby.DataDirectory, "-R", "-X", "stream", "-c", "fast", "--no-sync");
+        await standby.StartAsync();
+        return standby;
+    }
+
+    private static async Task<string> CreateDirectoryAsync()
     {
         if (!File.Exists(Path.Combine(Bin, "initdb")))
         {
@@ -37,10 +59,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
             await RunAsync("chown", "postgres", directory);
         }
-        var cluster = new PostgresCluster(directory, FreePort());
-        await AsOwnerAsync("initdb", "-D", cluster.DataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync");
-        await cluster.StartAsync();
-        return cluster;
+        return directory;
     }
 
     /// <summary>Starts the cluster and waits until it accepts connections.</summary>
