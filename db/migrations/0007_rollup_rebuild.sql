@@ -49,3 +49,45 @@ begin
     perform attendance_rollups_rebuild(changed);
     return null;
 end $$;
+
+-- INSERT ... ON CONFLICT DO UPDATE fires the statement-level UPDATE trigger even when every row was
+-- new: measured at a fifth of a class register's statement. An empty transition table returns at once.
+create or replace function attendance_rollup_on_update() returns trigger
+language plpgsql as $$
+begin
+    if not exists (select from new_rows) then
+        return null;
+    end if;
+    perform from schools s
+        where s.school_id in (select school_id from old_rows union select school_id from new_rows)
+        order by s.school_id for share;
+    perform from lessons l
+        where (l.school_id, l.lesson_id) in (select school_id, lesson_id from old_rows union select school_id, lesson_id from new_rows)
+        order by l.school_id, l.lesson_id for share;
+    perform attendance_rollup_apply(array(
+        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, r.sign, l.teacher_id)::attendance_delta
+        from (select school_id, lesson_id, status, -1 as sign from old_rows
+              union all
+              select school_id, lesson_id, status, 1 from new_rows) r
+        join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
+        join schools s on s.school_id = r.school_id));
+    return null;
+end $$;
+
+-- Likewise the INSERT trigger of an upsert whose rows all existed (a register sent again, corrected).
+create or replace function attendance_rollup_on_insert() returns trigger
+language plpgsql as $$
+begin
+    if not exists (select from new_rows) then
+        return null;
+    end if;
+    perform from schools s where s.school_id in (select school_id from new_rows) order by s.school_id for share;
+    perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows)
+        order by l.school_id, l.lesson_id for share;
+    perform attendance_rollup_apply(array(
+        select row(r.school_id, (l.starts_at at time zone s.time_zone)::date, l.course_id, r.status, 1, l.teacher_id)::attendance_delta
+        from new_rows r
+        join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
+        join schools s on s.school_id = r.school_id));
+    return null;
+end $$;

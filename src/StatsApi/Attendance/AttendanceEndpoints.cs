@@ -3,10 +3,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using StatsApi.Auth;
+using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Tokens;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Writes;
 
 namespace StatsApi.Attendance;
 
@@ -21,8 +23,9 @@ public static class AttendanceEndpoints
             .WithCost(OperationCosts.Summary)
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")
-            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only.")
+            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithRevalidation()
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.
@@ -42,7 +45,7 @@ public static class AttendanceEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<AttendanceSummary>, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
+    private static async Task<Results<Ok<AttendanceSummary>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
         HttpContext http,
         SummaryQuery query,
         AuthorizedSchool school,
@@ -69,12 +72,30 @@ public static class AttendanceEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await query.RunAsync(request, cancellationToken) switch
+        // The school check ran before this handler: a tag is only ever compared for an approved school.
+        var answer = request.Fingerprint();
+        switch (await query.RunAsync(request, Preconditions.IfNoneMatchVersion(http.Request, answer), cancellationToken))
         {
-            SummaryResult.Found found => TypedResults.Ok(found.Summary),
-            SummaryResult.SchoolNotFound => Problems.NotFound("school", $"No school has the id '{request.SchoolId}'."),
-            SummaryResult.FilterNotFound missing => Problems.NotFound(missing.What, missing.Field, $"The school has no {missing.What} {missing.Id}."),
-            _ => throw new InvalidOperationException("Unhandled summary result."),
-        };
+            case SummaryResult.Unchanged unchanged:
+                SetValidators(http, Preconditions.ETagOf(unchanged.Version, answer));
+                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            case SummaryResult.Found found:
+                var etag = Preconditions.ETagOf(found.Version, answer);
+                SetValidators(http, etag);
+                return Preconditions.IfNoneMatch(http.Request, etag) ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : TypedResults.Ok(found.Summary);
+            case SummaryResult.SchoolNotFound:
+                return Problems.NotFound("school", $"No school has the id '{request.SchoolId}'.");
+            case SummaryResult.FilterNotFound missing:
+                return Problems.NotFound(missing.What, missing.Field, $"The school has no {missing.What} {missing.Id}.");
+            default:
+                throw new InvalidOperationException("Unhandled summary result.");
+        }
+    }
+
+    // A cache may keep the answer for this caller alone, and must ask again before each use.
+    private static void SetValidators(HttpContext http, string etag)
+    {
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = "private, no-cache";
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Dapper;
 using Npgsql;
@@ -7,7 +8,11 @@ namespace StatsApi.Attendance;
 
 public abstract record SummaryResult
 {
-    public sealed record Found(AttendanceSummary Summary) : SummaryResult;
+    public sealed record Found(AttendanceSummary Summary, long Version) : SummaryResult;
+
+    /// <summary>The school's version is the one the caller holds: nothing was counted again.</summary>
+    public sealed record Unchanged(long Version) : SummaryResult;
+
     public sealed record SchoolNotFound : SummaryResult;
 
     /// <summary>A filter names an id the school does not have (or not in that role): course_id, teacher_id or student_id.</summary>
@@ -17,24 +22,32 @@ public abstract record SummaryResult
 /// <summary>
 /// Reads the summary from the rollups: its cost follows the days asked for, not the rows stored. A
 /// student's summary reads that student's own marks, which are as few as the student's lessons on those days.
+/// One statement answers the checks, the school's version and the counts together, from one snapshot.
 /// </summary>
 public sealed class SummaryQuery(ReadDataSource dataSource)
 {
     private sealed class Row
     {
+        // The checks and the version, the same on every row.
+        public bool School { get; init; }
+        public bool Course { get; init; }
+        public bool Teacher { get; init; }
+        public bool Student { get; init; }
+        public long Version { get; init; }
+
+        // The counts of a group, or of the whole range; null on the lone row of a grouping without groups.
         public DateTime? Bucket { get; init; }
         public long? CourseId { get; init; }
         public string? CourseCode { get; init; }
         public string? CourseName { get; init; }
-        public long Present { get; init; }
-        public long Absent { get; init; }
-        public long Late { get; init; }
-        public long Excused { get; init; }
+        public long? Present { get; init; }
+        public long? Absent { get; init; }
+        public long? Late { get; init; }
+        public long? Excused { get; init; }
     }
 
-    private sealed record Checks(bool School, bool Course, bool Teacher, bool Student);
-
-    public async Task<SummaryResult> RunAsync(SummaryRequest request, CancellationToken cancellationToken)
+    /// <summary>The summary, or only that it is unchanged when <paramref name="seen"/> (the version whose answer the caller holds) is current.</summary>
+    public async Task<SummaryResult> RunAsync(SummaryRequest request, long? seen, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var parameters = new
@@ -45,17 +58,12 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
             course = request.CourseId,
             teacher = request.TeacherId,
             student = request.StudentId,
+            seen,
         };
-        // One round trip: the checks and the aggregate go as one batch.
-        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            select exists (select 1 from schools where school_id = @school) as school,
-                   @course::bigint is null or exists (select 1 from courses where school_id = @school and course_id = @course) as course,
-                   @teacher::bigint is null or exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher') as teacher,
-                   @student::bigint is null or exists (select 1 from users where school_id = @school and user_id = @student and role = 'student') as student;
-            {Sql(request)}
-            """, parameters, cancellationToken: cancellationToken));
-        var checks = await results.ReadSingleAsync<Checks>();
-        var rows = (await results.ReadAsync<Row>()).ToList();
+        var shape = new Shape(request.GroupBy, request.CourseId is not null, request.TeacherId is not null, request.StudentId is not null);
+        var sql = Statements.GetOrAdd(shape, Sql);
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
+        var checks = rows[0];
         if (!checks.School)
         {
             return new SummaryResult.SchoolNotFound();
@@ -72,46 +80,68 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
         {
             return new SummaryResult.FilterNotFound("student_id", "student", request.StudentId!.Value);
         }
+        if (checks.Version == seen)
+        {
+            return new SummaryResult.Unchanged(checks.Version);
+        }
 
-        var totals = AttendanceCounts.From(rows.Sum(r => r.Present), rows.Sum(r => r.Absent), rows.Sum(r => r.Late), rows.Sum(r => r.Excused));
-        var groups = request.GroupBy == SummaryGrouping.None ? null : rows.Select(r => ToGroup(request, r)).ToList();
+        var totals = AttendanceCounts.From(rows.Sum(r => r.Present ?? 0), rows.Sum(r => r.Absent ?? 0), rows.Sum(r => r.Late ?? 0), rows.Sum(r => r.Excused ?? 0));
+        var groups = request.GroupBy == SummaryGrouping.None ? null : rows.Where(r => r.Present is not null).Select(r => ToGroup(request, r)).ToList();
         var groupBy = request.GroupBy == SummaryGrouping.None ? null : request.GroupBy.ToString().ToLowerInvariant();
         return new SummaryResult.Found(new AttendanceSummary(request.SchoolId, request.From, request.To, request.CourseId, groupBy, totals, groups)
         {
             TeacherId = request.TeacherId,
             StudentId = request.StudentId,
-        });
+        }, checks.Version);
     }
 
     // Deletes and moved lessons leave rollup rows at zero; a group appears only where marks are recorded.
     private const string Recorded = "having sum(d.present + d.absent + d.late + d.excused) > 0";
 
-    private static string Sql(SummaryRequest request)
+    /// <summary>What decides the statement's text: its grouping and which filters are given.</summary>
+    private readonly record struct Shape(SummaryGrouping GroupBy, bool Course, bool Teacher, bool Student);
+
+    // One text per shape, made once: each is prepared once per connection (Database:MaxAutoPrepare).
+    private static readonly ConcurrentDictionary<Shape, string> Statements = new();
+
+    // The checks' row is joined to the counts' rows, so it comes once even when no group has counts.
+    // The counts' guard is a one-time filter: a 404, or the version the caller holds, counts nothing.
+    private static string Sql(Shape shape)
     {
-        var (select, groupBy, join) = request.GroupBy switch
+        var (select, groupBy, orderBy, join) = shape.GroupBy switch
         {
-            SummaryGrouping.Day => ("d.day::timestamp as bucket", $"group by 1 {Recorded} order by 1", ""),
-            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", $"group by 1 {Recorded} order by 1", ""),
-            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket", $"group by 1 {Recorded} order by 1", ""),
+            SummaryGrouping.Day => ("d.day::timestamp as bucket", $"group by 1 {Recorded}", "order by bucket", ""),
+            SummaryGrouping.Week => ("date_trunc('week', d.day::timestamp) as bucket", $"group by 1 {Recorded}", "order by bucket", ""),
+            SummaryGrouping.Month => ("date_trunc('month', d.day::timestamp) as bucket", $"group by 1 {Recorded}", "order by bucket", ""),
             SummaryGrouping.Course => ("c.course_id, c.code as course_code, c.name as course_name",
-                $"group by c.course_id, c.code, c.name {Recorded} order by c.code, c.course_id",
+                $"group by c.course_id, c.code, c.name {Recorded}", "order by course_code, course_id",
                 "join courses c on c.school_id = d.school_id and c.course_id = d.course_id"),
-            _ => ("null::timestamp as bucket", "", ""),
+            _ => ("null::timestamp as bucket", "", "", ""),
         };
         return $"""
-            select {select},
-                   coalesce(sum(d.present), 0)::bigint as present, coalesce(sum(d.absent), 0)::bigint as absent,
-                   coalesce(sum(d.late), 0)::bigint as late, coalesce(sum(d.excused), 0)::bigint as excused
-            from {Source(request)} d {join}
-            {groupBy}
+            with checks as (
+                select exists (select 1 from schools where school_id = @school) as school,
+                       @course::bigint is null or exists (select 1 from courses where school_id = @school and course_id = @course) as course,
+                       @teacher::bigint is null or exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher') as teacher,
+                       @student::bigint is null or exists (select 1 from users where school_id = @school and user_id = @student and role = 'student') as student,
+                       coalesce((select version from summary_versions where school_id = @school), 0) as version),
+            counts as (
+                select {select},
+                       coalesce(sum(d.present), 0)::bigint as present, coalesce(sum(d.absent), 0)::bigint as absent,
+                       coalesce(sum(d.late), 0)::bigint as late, coalesce(sum(d.excused), 0)::bigint as excused
+                from {Source(shape)} d {join}
+                where (select school and course and teacher and student and version is distinct from @seen::bigint from checks)
+                {groupBy})
+            select * from checks left join counts on true
+            {orderBy}
             """;
     }
 
     // The smallest rollup that answers the question, each filtered to the school, the days and the filters given.
-    private static string Source(SummaryRequest request)
+    private static string Source(Shape shape)
     {
         const string Days = "school_id = @school and day between @from and @to";
-        if (request.StudentId is not null)
+        if (shape.Student)
         {
             return """
                 (select a.school_id, (l.starts_at at time zone s.time_zone)::date as day, l.course_id,
@@ -126,11 +156,11 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
                    and (@teacher::bigint is null or l.teacher_id = @teacher))
                 """;
         }
-        if (request.TeacherId is not null)
+        if (shape.Teacher)
         {
             return $"(select * from attendance_teacher_daily where {Days} and teacher_id = @teacher and (@course::bigint is null or course_id = @course))";
         }
-        if (request.CourseId is not null || request.GroupBy == SummaryGrouping.Course)
+        if (shape.Course || shape.GroupBy == SummaryGrouping.Course)
         {
             return $"(select * from attendance_daily where {Days} and (@course::bigint is null or course_id = @course))";
         }
@@ -139,7 +169,7 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
 
     private static AttendanceGroup ToGroup(SummaryRequest request, Row row)
     {
-        var counts = AttendanceCounts.From(row.Present, row.Absent, row.Late, row.Excused);
+        var counts = AttendanceCounts.From(row.Present!.Value, row.Absent!.Value, row.Late!.Value, row.Excused!.Value);
         if (request.GroupBy == SummaryGrouping.Course)
         {
             return new AttendanceGroup(row.CourseId!.Value.ToString(CultureInfo.InvariantCulture), request.From, request.To,

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Unicode;
 using StatsApi.Schools;
 
 namespace StatsApi.Attendance;
@@ -13,6 +15,24 @@ public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To,
     public long? StudentId { get; init; }
 
     public const int MaxDays = 366;
+
+    /// <summary>
+    /// A digest of the question, school included: the part of the answer's ETag that keeps one school's,
+    /// one range's or one grouping's tag from matching any other's.
+    /// </summary>
+    public string Fingerprint()
+    {
+        // A school id is at most 63 characters, so the question fits with room to spare.
+        Span<byte> question = stackalloc byte[256];
+        if (!Utf8.TryWrite(question, CultureInfo.InvariantCulture,
+            $"{SchoolId}|{From:yyyy-MM-dd}|{To:yyyy-MM-dd}|{CourseId}|{TeacherId}|{StudentId}|{GroupBy}", out var length))
+        {
+            throw new InvalidOperationException("The summary's question does not fit its buffer.");
+        }
+        Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(question[..length], digest);
+        return Convert.ToHexStringLower(digest[..16]);
+    }
 
     public static (SummaryRequest? Request, Dictionary<string, string[]> Errors) Parse(
         string schoolId, string? from, string? to, string? courseId, string? groupBy, string? teacherId = null, string? studentId = null)

@@ -13,12 +13,13 @@ namespace StatsApi.Docs;
 /// The error answers every operation shares, declared once in components with one example each, and
 /// given to each operation by what its endpoint metadata says it does: authorised operations may answer
 /// 401, 403 and 429; a body brings 400, 413 and 415; an id in the path 404; a write 409; a versioned
-/// update 412; an Idempotency-Key 422; the database 503. Headers (X-Request-Id on every answer, ETag,
-/// Location, Retry-After, the RateLimit fields) are declared the same way.
+/// update 412; an Idempotency-Key 422; the database 503; a revalidated read 304. Headers (X-Request-Id on
+/// every answer, ETag, Cache-Control, Location, Retry-After, the RateLimit fields) are declared the same way.
 /// </summary>
 public static class CommonResponses
 {
     public const string RequestIdHeader = "X-Request-Id";
+    private const string AnswerETag = "AnswerETag";
     private const string ProblemJson = "application/problem+json";
     private const string RequestId = "0af7651916cd43dd8448eb211c80319c";
 
@@ -89,13 +90,18 @@ public static class CommonResponses
             "Retry-After"),
     };
 
-    private sealed record Header(string Description, JsonSchemaType Type, JsonNode Example, bool Required = false);
+    // Name: the header's, when the component's differs (two meanings of ETag).
+    private sealed record Header(string Description, JsonSchemaType Type, JsonNode Example, bool Required = false, string? Name = null);
 
     private static readonly Dictionary<string, Header> Headers = new()
     {
         [RequestIdHeader] = new("The request's id: the caller's own when it sent a sane one, otherwise the service's. Quote it to support; logs carry it.",
             JsonSchemaType.String, RequestId, Required: true),
         ["ETag"] = new("The object's version, for If-Match on its next update or delete.", JsonSchemaType.String, "\"v1\"", Required: true),
+        [AnswerETag] = new("The answer's version: sent in If-None-Match, it is answered 304 Not Modified for as long as the answer would be the same.",
+            JsonSchemaType.String, Examples.AnswerETag, Required: true, Name: "ETag"),
+        ["Cache-Control"] = new("private, no-cache: a cache may keep the answer for this caller alone, and must revalidate it (If-None-Match) before each use.",
+            JsonSchemaType.String, "private, no-cache", Required: true),
         ["Location"] = new("The created object's path.", JsonSchemaType.String, "/v1/schools/oakwood-primary/lessons/318", Required: true),
         ["Idempotent-Replayed"] = new("true when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String, "true"),
         ["WWW-Authenticate"] = new("The Bearer challenge (RFC 6750): error=\"invalid_token\" and a description when a token was sent, none when none was.",
@@ -114,6 +120,14 @@ public static class CommonResponses
                 Name = "If-Match",
                 In = ParameterLocation.Header,
                 Description = "The ETag of the version read: the change applies only to that version (412 otherwise).",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+            },
+            ["If-None-Match"] = new OpenApiParameter
+            {
+                Name = "If-None-Match",
+                In = ParameterLocation.Header,
+                Description = "The ETag of an answer held: 304 Not Modified, without a body, while the answer would still be the same; the answer otherwise. " +
+                    "Compared weakly, as RFC 9110 says, and * matches any answer; a value that does not parse matches none. Refusals and errors are answered as without it.",
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
             },
             ["Idempotency-Key"] = new OpenApiParameter
@@ -175,8 +189,13 @@ public static class CommonResponses
         var authorized = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
         var versioned = metadata.OfType<OperationDocs.Versioned>().Any();
         var idempotent = metadata.OfType<OperationDocs.Idempotent>().Any();
+        var revalidated = metadata.OfType<OperationDocs.Revalidated>().Any();
 
         operation.Parameters ??= [];
+        if (revalidated)
+        {
+            operation.Parameters.Add(new OpenApiParameterReference("If-None-Match", document));
+        }
         if (versioned && (HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method)))
         {
             operation.Parameters.Add(new OpenApiParameterReference("If-Match", document));
@@ -262,12 +281,20 @@ public static class CommonResponses
             {
                 headers.Add("Idempotent-Replayed");
             }
+            if (status is 200 or 304 && revalidated)
+            {
+                headers.AddRange([AnswerETag, "Cache-Control"]);
+            }
+            if (status == 304)
+            {
+                own.Description = "Not Modified: If-None-Match names the answer's current ETag (or is *). No body.";
+            }
             own.Headers ??= new Dictionary<string, IOpenApiHeader>();
             foreach (var (name, header) in HeadersOf(document, headers))
             {
                 own.Headers[name] = header;
             }
-            if (status == 204)
+            if (status is 204 or 304)
             {
                 own.Content = null;
             }
@@ -275,7 +302,7 @@ public static class CommonResponses
     }
 
     private static Dictionary<string, IOpenApiHeader> HeadersOf(OpenApiDocument? document, IEnumerable<string> names) =>
-        names.ToDictionary(n => n, n => (IOpenApiHeader)new OpenApiHeaderReference(n, document));
+        names.ToDictionary(n => Headers.GetValueOrDefault(n)?.Name ?? n, n => (IOpenApiHeader)new OpenApiHeaderReference(n, document));
 
     private static JsonNode WithRequestId(JsonNode example)
     {

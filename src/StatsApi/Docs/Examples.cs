@@ -77,6 +77,9 @@ public static class Examples
     private const string ClientId = "Qm8xT2vR4kLp9ZsW3nYb7HcJ5dFg1AeU";
     private const string ClientSecret = "Hq4Ld8Zt1Wm6Rc3Vp9Nk2Bx7Gs5Jf0YuEa4Ti8Ko";
 
+    /// <summary>An ETag of a summary: its school's version and a digest of the question.</summary>
+    public const string AnswerETag = "\"v1842-5d41402abc4b2a76b9719d911017c592\"";
+
     /// <summary>Where each list's one-row example page continues: the key of its row, as the service encodes cursors.</summary>
     private static readonly Dictionary<Type, (string Path, string Cursor)> NextPages = new()
     {
@@ -114,6 +117,7 @@ public static class Examples
         ["client_secret"] = ClientSecret,
         ["Idempotency-Key"] = "5f1d3c2e-8a47-4b6e-9c0d-2e7f1a9b3c45",
         ["If-Match"] = "\"v1\"",
+        ["If-None-Match"] = AnswerETag,
     };
 
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)

@@ -51,7 +51,7 @@ public static class RateLimitDocs
             $"Rate limits: one request and a cost of {cost} from the caller's tier quotas.");
         foreach (var (status, response) in operation.Responses)
         {
-            if (status.StartsWith('2') && response is OpenApiResponse success)
+            if ((status.StartsWith('2') || status == "304") && response is OpenApiResponse success)
             {
                 success.Headers ??= new Dictionary<string, IOpenApiHeader>();
                 AddQuotaHeaders(success.Headers, context.Document);

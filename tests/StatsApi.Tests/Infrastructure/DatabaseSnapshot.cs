@@ -9,7 +9,7 @@ public static class DatabaseSnapshot
     private static readonly string[] Tables =
     [
         "schools", "users", "courses", "enrolments", "lessons", "attendance_records",
-        "attendance_daily", "attendance_school_daily", "idempotency_keys", "audit_events",
+        "attendance_daily", "attendance_school_daily", "summary_versions", "idempotency_keys", "audit_events",
     ];
 
     public static async Task<string> TakeAsync(NpgsqlDataSource dataSource)
