@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -8,8 +10,9 @@ namespace StatsApi.Auth;
 /// Validates each distinct access token once: a client polling with the same token is not charged an
 /// ES256 verification per request. The key is the whole token, so a cached result is reused only for
 /// exactly the bytes the signature covered; it lives until the token's exp (five minutes at most) and
-/// only while the key that signed it is still trusted. What can change after issue (a revocation, the
-/// client_secret header) is checked on every request, after this.
+/// only while the key that signed it is still trusted. The claims' shapes are checked here too, once per
+/// token. What can change after issue (a revocation, the client_secret header) is checked on every
+/// request, after this.
 /// </summary>
 public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 {
@@ -18,10 +21,12 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
     private readonly TimeProvider _time;
+    private readonly IOptions<AuthOptions> _auth;
 
-    public CachingTokenHandler(TimeProvider time)
+    public CachingTokenHandler(TimeProvider time, IOptions<AuthOptions> auth)
     {
         _time = time;
+        _auth = auth;
         MapInboundClaims = false;
     }
 
@@ -42,6 +47,10 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
             };
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.IsValid && ShapeError(result.SecurityToken) is { } shapeError)
+        {
+            return new TokenValidationResult { IsValid = false, Exception = new TokenClaimShapeException(shapeError) };
+        }
         if (result.IsValid && result.SecurityToken.ValidTo > now.UtcDateTime)
         {
             var until = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
@@ -52,6 +61,16 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
             });
         }
         return result;
+    }
+
+    private string? ShapeError(SecurityToken token)
+    {
+        if (token is not JsonWebToken jwt)
+        {
+            return "The token is not a JWS.";
+        }
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+        return ClaimShapes.ErrorOf(payload.RootElement, _auth.Value);
     }
 
     // A key retired from the JWKS (or the provider's) since the token was verified takes its tokens with it.

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -64,7 +63,7 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         options.Events = new JwtBearerEvents
         {
             OnMessageReceived = ReadToken,
-            OnTokenValidated = CheckClaimShapes,
+            OnTokenValidated = CheckWhatChangesAfterIssue,
             OnChallenge = WriteChallengeAsync,
         };
     }
@@ -80,20 +79,11 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         return Task.CompletedTask;
     }
 
-    // A signature proves who made a token, not that its claims have the shapes authorization relies on.
-    private Task CheckClaimShapes(TokenValidatedContext context)
+    // The claims' shapes were checked once per token when it was validated (CachingTokenHandler); what can
+    // change after issue is checked on every request.
+    private Task CheckWhatChangesAfterIssue(TokenValidatedContext context)
     {
-        if (context.SecurityToken is not JsonWebToken jwt)
-        {
-            context.Fail(new TokenClaimShapeException("The token is not a JWS."));
-            return Task.CompletedTask;
-        }
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
-        if (ClaimShapeError(payload.RootElement, authOptions.Value) is { } error)
-        {
-            context.Fail(new TokenClaimShapeException(error));
-        }
-        else if (string.IsNullOrWhiteSpace(authOptions.Value.Authority) && RefusalOfBuiltIn(context) is { } refusal)
+        if (string.IsNullOrWhiteSpace(authOptions.Value.Authority) && RefusalOfBuiltIn(context) is { } refusal)
         {
             context.Fail(refusal);
         }
@@ -118,42 +108,6 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         }
         return null;
     }
-
-    private static string? ClaimShapeError(JsonElement payload, AuthOptions auth)
-    {
-        if (payload.TryGetProperty(auth.SchoolsClaim, out var schools) && !IsArrayOf(schools, _ => true))
-        {
-            return $"The {auth.SchoolsClaim} claim must be an array of strings.";
-        }
-        if (payload.TryGetProperty(auth.ScopeClaim, out var scopes))
-        {
-            // Scopes are split on spaces, so an array entry must be a single scope or it would grant several.
-            var isString = scopes.ValueKind == JsonValueKind.String;
-            var isArray = IsArrayOf(scopes, s => !s.Any(char.IsWhiteSpace));
-            var error = auth.ScopeClaim switch
-            {
-                "scope" when !isString => "The scope claim must be a space-delimited string.",
-                "scp" when !isString && !isArray => "The scp claim must be a space-delimited string or an array of single scopes.",
-                "roles" when !isArray => "The roles claim must be an array of single scopes.",
-                _ => null,
-            };
-            if (error is not null)
-            {
-                return error;
-            }
-        }
-        // Rate limits and audit name the client: client_id (RFC 9068), azp (Keycloak, Entra ID v2) or appid (Entra ID v1).
-        return HasString(payload, "client_id") || HasString(payload, "azp") || HasString(payload, "appid")
-            ? null
-            : "The token names no client: client_id, azp or appid is required.";
-    }
-
-    private static bool IsArrayOf(JsonElement value, Func<string, bool> isValid) =>
-        value.ValueKind == JsonValueKind.Array &&
-        value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String && isValid(e.GetString()!));
-
-    private static bool HasString(JsonElement payload, string claim) =>
-        payload.TryGetProperty(claim, out var value) && value.ValueKind == JsonValueKind.String;
 
     private async Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {
