@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using StatsApi.Tokens;
 
 namespace StatsApi.Auth;
 
@@ -9,7 +11,8 @@ namespace StatsApi.Auth;
 /// ES256 verification per request. The key is the whole token, so a cached result is reused only for
 /// exactly the bytes the signature covered; it lives until the token's exp (five minutes at most) and
 /// only while the key that signed it is still trusted. What can change after issue (a revocation, the
-/// client_secret header) is checked on every request, after this.
+/// client_secret header) is checked on every request, after this. A token of the built-in service
+/// that names a kid this instance has not loaded is validated again once the keys are reloaded.
 /// </summary>
 public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 {
@@ -18,10 +21,12 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
     private readonly TimeProvider _time;
+    private readonly SigningKeys? _builtInKeys;
 
-    public CachingTokenHandler(TimeProvider time)
+    public CachingTokenHandler(TimeProvider time, SigningKeys keys, IOptions<AuthOptions> auth)
     {
         _time = time;
+        _builtInKeys = string.IsNullOrWhiteSpace(auth.Value.Authority) ? keys : null;
         MapInboundClaims = false;
     }
 
@@ -42,6 +47,11 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
             };
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && _builtInKeys is not null &&
+            ReadJsonWebToken(token).Kid is { } kid && await _builtInKeys.LoadIfUnknownAsync(kid))
+        {
+            result = await base.ValidateTokenAsync(token, validationParameters);
+        }
         if (result.IsValid && result.SecurityToken.ValidTo > now.UtcDateTime)
         {
             var until = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
