@@ -62,23 +62,20 @@ public static partial class SchoolDistribution
     };
 
     /// <summary>The tables of the database that hold school data: every table but the reference tables.</summary>
-    public static async Task<IReadOnlyDictionary<string, int>> DistributedTablesAsync(NpgsqlConnection connection) =>
-        (await connection.QueryAsync<(string Table, int? Column)>("""
-            select c.relname, a.attnum::int
-            from pg_class c
-            join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
-            left join pg_attribute a on a.attrelid = c.oid and a.attname = 'school_id' and not a.attisdropped
+    public static async Task<IReadOnlySet<string>> DistributedTablesAsync(NpgsqlConnection connection) =>
+        (await connection.QueryAsync<string>("""
+            select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
             where c.relkind in ('r', 'p')
             """))
-            .Where(t => !ReferenceTables.ContainsKey(t.Table))
-            .ToDictionary(t => t.Table, t => t.Column ?? 0, StringComparer.Ordinal);
+            .Where(t => !ReferenceTables.ContainsKey(t))
+            .ToHashSet(StringComparer.Ordinal);
 
     /// <summary>
     /// Why a statement of the code does not touch exactly one school, or null when it does: PostgreSQL's
     /// generic plan of it must read every table of school data under school_id = one parameter (or joined
     /// on school_id to a table that is), and every row it inserts must take its school_id from one.
     /// </summary>
-    public static async Task<string?> PlanProblemAsync(NpgsqlConnection connection, IReadOnlyDictionary<string, int> distributed, string sql)
+    public static async Task<string?> PlanProblemAsync(NpgsqlConnection connection, IReadOnlySet<string> distributed, string sql)
     {
         var names = new List<string>();
         var positional = Parameter().Replace(sql, m =>
@@ -122,12 +119,12 @@ public static partial class SchoolDistribution
     }
 
     /// <summary>Each insert into a table of school data names school_id among its columns and gives it one parameter.</summary>
-    private static IEnumerable<string> InsertProblems(string sql, IReadOnlyDictionary<string, int> distributed)
+    private static IEnumerable<string> InsertProblems(string sql, IReadOnlySet<string> distributed)
     {
         foreach (Match insert in Insert().Matches(sql))
         {
             var table = insert.Groups[1].Value;
-            if (!distributed.ContainsKey(table))
+            if (!distributed.Contains(table))
             {
                 continue;
             }
@@ -178,13 +175,13 @@ public static partial class SchoolDistribution
 
     private static readonly string[] ConditionKeys = ["Index Cond", "Recheck Cond", "Filter", "TID Cond"];
 
-    private static string? PlanProblem(JsonElement root, IReadOnlyDictionary<string, int> distributed)
+    private static string? PlanProblem(JsonElement root, IReadOnlySet<string> distributed)
     {
         var scans = new List<Scan>();
         var problems = new List<string>();
         void Walk(JsonElement node)
         {
-            if (node.TryGetProperty("Relation Name", out var relation) && distributed.ContainsKey(relation.GetString()!))
+            if (node.TryGetProperty("Relation Name", out var relation) && distributed.Contains(relation.GetString()!))
             {
                 var table = relation.GetString()!;
                 // An insert's school_id is read from its text (InsertProblems); an update's or delete's scan is checked below.
@@ -282,7 +279,7 @@ public static partial class SchoolDistribution
     /// old_rows, ...), to a variable filled from one, or to the function's rows (unnest of its argument),
     /// directly or through another table so tied.
     /// </summary>
-    public static IReadOnlyList<string> FunctionProblems(string name, string body, IReadOnlyDictionary<string, int> distributed)
+    public static IReadOnlyList<string> FunctionProblems(string name, string body, IReadOnlySet<string> distributed)
     {
         var problems = new List<string>();
         var rootVariables = RootVariable().Matches(body).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
@@ -324,7 +321,7 @@ public static partial class SchoolDistribution
             }
             var rooted = roots.Select(Find).ToHashSet(StringComparer.Ordinal);
             problems.AddRange(references
-                .Where(r => distributed.ContainsKey(r.Table) && !rooted.Contains(Find(r.Alias)))
+                .Where(r => distributed.Contains(r.Table) && !rooted.Contains(Find(r.Alias)))
                 .Select(r => $"{name}: reads {r.Table} ({r.Alias}) untied to the rows of the statement that fired it: {Regex.Replace(sql, @"\s+", " ").Trim()}"));
         }
         return problems;
