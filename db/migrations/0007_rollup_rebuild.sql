@@ -3,29 +3,29 @@
 -- trigger call per COPY batch when tens of millions of records are loaded).
 create function attendance_rollups_rebuild(changed text[]) returns void
 language sql as $$
-    delete from attendance_daily where school_id = any(changed);
-    delete from attendance_school_daily where school_id = any(changed);
-    delete from attendance_teacher_daily where school_id = any(changed);
+    delete from attendance_daily d using unnest(changed) c (school_id) where d.school_id = c.school_id;
+    delete from attendance_school_daily d using unnest(changed) c (school_id) where d.school_id = c.school_id;
+    delete from attendance_teacher_daily d using unnest(changed) c (school_id) where d.school_id = c.school_id;
     insert into attendance_teacher_daily (school_id, teacher_id, day, course_id, present, absent, late, excused)
     select a.school_id, l.teacher_id, (l.starts_at at time zone s.time_zone)::date, l.course_id,
            count(*) filter (where a.status = 'present'), count(*) filter (where a.status = 'absent'),
            count(*) filter (where a.status = 'late'), count(*) filter (where a.status = 'excused')
-    from attendance_records a
+    from unnest(changed) c (school_id)
+    join attendance_records a on a.school_id = c.school_id
     join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
     join schools s on s.school_id = a.school_id
-    where a.school_id = any(changed)
     group by 1, 2, 3, 4
     order by 1, 2, 3, 4;
     insert into attendance_daily (school_id, day, course_id, present, absent, late, excused)
-    select school_id, day, course_id, sum(present), sum(absent), sum(late), sum(excused)
-    from attendance_teacher_daily
-    where school_id = any(changed)
+    select t.school_id, t.day, t.course_id, sum(t.present), sum(t.absent), sum(t.late), sum(t.excused)
+    from unnest(changed) c (school_id)
+    join attendance_teacher_daily t on t.school_id = c.school_id
     group by 1, 2, 3
     order by 1, 2, 3;
     insert into attendance_school_daily (school_id, day, present, absent, late, excused)
-    select school_id, day, sum(present), sum(absent), sum(late), sum(excused)
-    from attendance_daily
-    where school_id = any(changed)
+    select d.school_id, d.day, sum(d.present), sum(d.absent), sum(d.late), sum(d.excused)
+    from unnest(changed) c (school_id)
+    join attendance_daily d on d.school_id = c.school_id
     group by 1, 2
     order by 1, 2;
 $$;

@@ -69,7 +69,7 @@ public class KeyRotationTests(StatsApiFactory app) : IClassFixture<StatsApiFacto
         await app.Services.GetRequiredService<SigningKeys>().RotateAsync();
         var token = await app.GetTokenAsync(credentials);
 
-        // The other instance reloads its keys when it meets an unknown kid, at most once every two seconds.
+        // The other instance reloads its keys when a token names a kid it has not loaded.
         var status = HttpStatusCode.Unauthorized;
         for (var attempt = 0; attempt < 40 && status != HttpStatusCode.OK; attempt++)
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using StatsApi.Tokens;
 
 namespace StatsApi.Auth;
 
@@ -12,7 +13,8 @@ namespace StatsApi.Auth;
 /// exactly the bytes the signature covered; it lives until the token's exp (five minutes at most) and
 /// only while the key that signed it is still trusted. The claims' shapes are checked here too, once per
 /// token. What can change after issue (a revocation, the client_secret header) is checked on every
-/// request, after this.
+/// request, after this. A token of the built-in service that names a kid this instance has not loaded is
+/// validated again once the keys are reloaded.
 /// </summary>
 public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 {
@@ -21,12 +23,14 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 
     private readonly MemoryCache _validated = new(new MemoryCacheOptions { SizeLimit = MaxEntries });
     private readonly TimeProvider _time;
+    private readonly SigningKeys? _builtInKeys;
     private readonly IOptions<AuthOptions> _auth;
 
-    public CachingTokenHandler(TimeProvider time, IOptions<AuthOptions> auth)
+    public CachingTokenHandler(TimeProvider time, SigningKeys keys, IOptions<AuthOptions> auth)
     {
         _time = time;
         _auth = auth;
+        _builtInKeys = string.IsNullOrWhiteSpace(auth.Value.Authority) ? keys : null;
         MapInboundClaims = false;
     }
 
@@ -47,6 +51,11 @@ public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
             };
         }
         var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException && _builtInKeys is not null &&
+            ReadJsonWebToken(token).Kid is { } kid && await _builtInKeys.LoadIfUnknownAsync(kid))
+        {
+            result = await base.ValidateTokenAsync(token, validationParameters);
+        }
         if (result.IsValid && ShapeError(result.SecurityToken) is { } shapeError)
         {
             return new TokenValidationResult { IsValid = false, Exception = new TokenClaimShapeException(shapeError) };

@@ -45,14 +45,7 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
             // and no database trip per request.
             options.TokenValidationParameters.TryAllIssuerSigningKeys = false;
             options.TokenValidationParameters.IssuerSigningKeyResolver = (_, _, kid, _) =>
-            {
-                var matching = signingKeys.ValidationKeys.Where(k => k.Kid == kid).ToList();
-                if (matching.Count == 0 && kid is not null)
-                {
-                    signingKeys.RefreshSoon();
-                }
-                return matching;
-            };
+                signingKeys.ValidationKeys.Where(k => k.Kid == kid).ToList();
         }
         else
         {

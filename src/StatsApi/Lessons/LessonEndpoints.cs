@@ -96,9 +96,9 @@ public static class LessonEndpoints
               and (@to::date is null or l.starts_at < ((@to::date + 1)::timestamp at time zone s.time_zone))
               and (@afterStart::timestamptz is null or (l.starts_at, l.lesson_id) > (@afterStart, @afterId))
               and (@teaching::bigint is null or l.teacher_id = @teaching
-                   or exists (select 1 from courses c where c.school_id = l.school_id and c.course_id = l.course_id and c.teacher_id = @teaching))
+                   or exists (select 1 from courses c where c.school_id = @school and c.course_id = l.course_id and c.teacher_id = @teaching))
               and (@student::bigint is null or exists (select 1 from enrolments e
-                   where e.school_id = l.school_id and e.course_id = l.course_id and e.student_id = @student))
+                   where e.school_id = @school and e.course_id = l.course_id and e.student_id = @student))
             order by l.starts_at, l.lesson_id limit @limit
             """,
             new

@@ -13,6 +13,8 @@ public sealed record CreatedApiToken(long TokenId, long UserId, string Name, str
 public static class ApiTokens
 {
     public const int MaxPerPerson = 5;
+
+    private sealed record TokenKey(string SchoolId, long TokenId);
     private const string Columns = "token_id, user_id, name, prefix, created_at, last_used_at";
 
     public static async Task<List<ApiTokenResponse>> ListAsync(NpgsqlConnection connection, string school, long userId, CancellationToken cancellationToken) =>
@@ -35,10 +37,13 @@ public static class ApiTokens
         }
         var token = ApiTokenSecrets.NewToken();
         var row = await connection.QuerySingleAsync<ApiTokenResponse>(new CommandDefinition($"""
-            insert into user_api_tokens (school_id, user_id, name, prefix, token_hash)
-            values (@school, @userId, @name, @prefix, @hash)
+            insert into user_api_tokens (school_id, user_id, name, prefix)
+            values (@school, @userId, @name, @prefix)
             returning {Columns}
-            """, new { school, userId, name, prefix = ApiTokenSecrets.Display(token), hash = ApiTokenSecrets.Hash(token) }, transaction, cancellationToken: cancellationToken));
+            """, new { school, userId, name, prefix = ApiTokenSecrets.Display(token) }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "insert into api_token_hashes (token_hash, school_id, token_id) values (@hash, @school, @tokenId)",
+            new { hash = ApiTokenSecrets.Hash(token), school, tokenId = row.TokenId }, transaction, cancellationToken: cancellationToken));
         return new CreatedApiToken(row.TokenId, row.UserId, row.Name, row.Prefix, row.CreatedAt, token);
     }
 
@@ -51,6 +56,9 @@ public static class ApiTokens
             new { school, userId, tokenId }, transaction, cancellationToken: cancellationToken));
         if (deleted > 0)
         {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "delete from api_token_hashes where school_id = @school and token_id = @tokenId",
+                new { school, tokenId }, transaction, cancellationToken: cancellationToken));
             await Revocations.RevokeAsync(connection, transaction, RevocationKind.ApiToken, Revocations.ApiTokenSubject(tokenId), cancellationToken);
         }
         return deleted > 0;
@@ -60,11 +68,19 @@ public static class ApiTokens
     public static async Task<Person?> FindPersonAsync(NpgsqlDataSource dataSource, string token, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // The global hash table names the school; everything else is read within that school.
+        var key = await connection.QuerySingleOrDefaultAsync<TokenKey>(new CommandDefinition(
+            "select school_id, token_id from api_token_hashes where token_hash = @hash",
+            new { hash = ApiTokenSecrets.Hash(token) }, cancellationToken: cancellationToken));
+        if (key is null)
+        {
+            return null;
+        }
         var person = await connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition("""
             select u.school_id, u.user_id, u.role, u.active, t.token_id
             from user_api_tokens t join users u on u.school_id = t.school_id and u.user_id = t.user_id
-            where t.token_hash = @hash
-            """, new { hash = ApiTokenSecrets.Hash(token) }, cancellationToken: cancellationToken));
+            where t.school_id = @SchoolId and t.token_id = @TokenId
+            """, key, cancellationToken: cancellationToken));
         if (person is not null)
         {
             await connection.ExecuteAsync(new CommandDefinition(

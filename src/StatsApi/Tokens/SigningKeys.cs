@@ -21,12 +21,14 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
 {
     private const long KeyCreationLockKey = 0x5374_6174_734B_6579;
     private const int PublishedCount = 3;
-    private static readonly TimeSpan RefreshThrottle = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ReloadThrottle = TimeSpan.FromSeconds(2);
 
     private readonly ConcurrentDictionary<string, SigningCredentials> _credentials = new(StringComparer.Ordinal);
     private volatile IReadOnlyList<JsonWebKey> _validationKeys = [];
     private volatile IReadOnlyList<PublishedKey> _published = [];
-    private long _lastRefreshTicks;
+    private readonly Lock _reloadGate = new();
+    private Task? _reloading;
+    private long _lastReloadTicks = long.MinValue / 2;
 
     /// <summary>The published public keys as last loaded: validation reads this and never the database.</summary>
     public IReadOnlyList<JsonWebKey> ValidationKeys => _validationKeys;
@@ -71,33 +73,52 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
             """, new { count = PublishedCount })).ToList();
         _validationKeys = published.Select(k => new JsonWebKey(k.PublicJwk)).ToList();
         _published = published;
-        Interlocked.Exchange(ref _lastRefreshTicks, Environment.TickCount64);
         return published;
     }
 
     /// <summary>
-    /// Asks for a reload when a token names a key this instance has not loaded (another instance
-    /// may have rotated); at most one every few seconds, so unknown kids cannot hammer the database.
+    /// Loads the published keys again when a token names a kid this instance has not loaded (another
+    /// instance or the admin command may have rotated), and says whether it is known then: the request
+    /// waits for the reload, so a token signed with a new key is accepted on every instance from its
+    /// first use. One reload at a time, shared by the requests that wait for it, and at most one every
+    /// few seconds, so unknown kids cannot hammer the database.
     /// </summary>
-    public void RefreshSoon()
+    public async Task<bool> LoadIfUnknownAsync(string kid)
     {
-        var last = Interlocked.Read(ref _lastRefreshTicks);
-        if (Environment.TickCount64 - last < RefreshThrottle.TotalMilliseconds ||
-            Interlocked.CompareExchange(ref _lastRefreshTicks, Environment.TickCount64, last) != last)
+        if (IsLoaded(kid))
         {
-            return;
+            return true;
         }
-        _ = Task.Run(async () =>
+        Task reload;
+        lock (_reloadGate)
         {
-            try
+            if (_reloading is null || _reloading.IsCompleted)
             {
-                await RefreshAsync();
+                if (Environment.TickCount64 - _lastReloadTicks < ReloadThrottle.TotalMilliseconds)
+                {
+                    return false;
+                }
+                _lastReloadTicks = Environment.TickCount64;
+                _reloading = ReloadQuietlyAsync();
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                logger.LogWarning(ex, "Could not reload signing keys");
-            }
-        });
+            reload = _reloading;
+        }
+        await reload;
+        return IsLoaded(kid);
+    }
+
+    private bool IsLoaded(string kid) => _validationKeys.Any(k => k.Kid == kid);
+
+    private async Task ReloadQuietlyAsync()
+    {
+        try
+        {
+            await RefreshAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not reload signing keys");
+        }
     }
 
     /// <summary>The credentials of the key that signs now: the newest one published long enough.</summary>
@@ -115,7 +136,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         {
             throw new InvalidOperationException("No signing key exists; the service creates one at start-up or with 'keys rotate'.");
         }
-        if (!_validationKeys.Any(k => k.Kid == key.Kid))
+        if (!IsLoaded(key.Kid))
         {
             await RefreshAsync(cancellationToken);
         }

@@ -15,9 +15,15 @@ public sealed class TokenOptions
 
     /// <summary>
     /// How long a new key is published before it signs: longer than the JWKS may be cached (5 minutes)
-    /// plus other instances' key reload (1 minute), so every validator knows a key before it meets it.
+    /// plus the instances' key reload (KeyRefreshSeconds), so every validator knows a key before it meets it.
     /// </summary>
     public int KeyActivationDelaySeconds { get; set; } = 600;
+
+    /// <summary>
+    /// How often each instance reloads the published keys: the bound on how long a key retired elsewhere
+    /// still validates here. A kid not loaded yet is looked up when a token names it.
+    /// </summary>
+    public int KeyRefreshSeconds { get; set; } = 60;
 
     /// <summary>ES256 or RS256, for keys made from now on.</summary>
     public string Algorithm { get; set; } = "ES256";

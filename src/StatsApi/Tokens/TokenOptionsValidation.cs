@@ -20,6 +20,10 @@ public sealed class TokenOptionsValidation : IValidateOptions<TokenOptions>
         {
             failures.Add($"Tokens:KeyActivationDelaySeconds must be between 0 and 86400 (a day), not {options.KeyActivationDelaySeconds}.");
         }
+        if (options.KeyRefreshSeconds is < 1 or > 3600)
+        {
+            failures.Add($"Tokens:KeyRefreshSeconds must be between 1 and 3600 (an hour), not {options.KeyRefreshSeconds}.");
+        }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -18,12 +18,12 @@ public static class TokenServices
     }
 }
 
-/// <summary>Picks up keys rotated by another instance or by the 'keys rotate' command.</summary>
-public sealed class SigningKeyRefresher(SigningKeys keys, ILogger<SigningKeyRefresher> logger) : BackgroundService
+/// <summary>Picks up keys rotated or retired by another instance or by the 'keys rotate' command, every Tokens:KeyRefreshSeconds.</summary>
+public sealed class SigningKeyRefresher(SigningKeys keys, IOptions<TokenOptions> options, ILogger<SigningKeyRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.KeyRefreshSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             try

@@ -84,8 +84,8 @@ public static class UserEndpoints
               and (@active::boolean is null or u.active = @active)
               and (@q::text is null or strpos(lower(u.given_name || ' ' || u.family_name), lower(@q)) > 0)
               and (@course::bigint is null
-                   or exists (select 1 from enrolments e where e.school_id = u.school_id and e.course_id = @course and e.student_id = u.user_id)
-                   or exists (select 1 from courses c where c.school_id = u.school_id and c.course_id = @course and c.teacher_id = u.user_id))
+                   or exists (select 1 from enrolments e where e.school_id = @school and e.course_id = @course and e.student_id = u.user_id)
+                   or exists (select 1 from courses c where c.school_id = @school and c.course_id = @course and c.teacher_id = u.user_id))
               and (@self::bigint is null or u.user_id = @self)
             order by u.user_id limit @limit
             """,

@@ -1,0 +1,294 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Dapper;
+using StatsApi.Data;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+/// <summary>Logs the SQL of every command the service runs (Npgsql's own command log), never parameters.</summary>
+public sealed class CommandLoggingFactory : StatsApiFactory
+{
+    public CommandLoggingFactory() => With("Logging:LogLevel:Npgsql.Command", "Debug");
+
+    /// <summary>Each statement run, in the form Npgsql sends it (parameters as $1, $2, ...), a batch's one by one.</summary>
+    public IReadOnlyList<string> Commands => Logs.Entries
+        .Where(e => e.Category.StartsWith("Npgsql.Command", StringComparison.Ordinal))
+        .SelectMany(e => e.Properties.TryGetValue("CommandText", out var text) ? [$"{text}"]
+            : e.Properties.TryGetValue("BatchCommands", out var batch) && batch is System.Collections.IEnumerable commands ? commands.Cast<object>().Select(c => $"{c}")
+            : [])
+        .ToList();
+}
+
+/// <summary>
+/// Ready to be distributed by school_id (docs/scale-out.md): every table of school data leads its keys
+/// with school_id and every other one is a reference table; every statement the code runs on school
+/// data touches exactly one school, but for the few listed in SchoolDistribution.Spanning; and the functions
+/// the triggers run touch only the schools of the statement that fired them.
+/// </summary>
+public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<CommandLoggingFactory>
+{
+    private const string School = "oakwood-primary";
+
+    private async Task<(Npgsql.NpgsqlConnection Connection, IReadOnlySet<string> Distributed)> OpenAsync()
+    {
+        var connection = await app.DataSource.OpenConnectionAsync();
+        return (connection, await SchoolDistribution.DistributedTablesAsync(connection));
+    }
+
+    // Settable properties: Dapper binds text[] columns to properties only.
+    private sealed class TableShape
+    {
+        public string Table { get; init; } = "";
+        public string? FirstKey { get; init; }
+        public string[] UniqueWithoutSchool { get; init; } = [];
+        public string[] ForeignKeysWithoutSchool { get; init; } = [];
+        public string[] References { get; init; } = [];
+    }
+
+    [Fact]
+    public async Task EveryTableOfSchoolDataLeadsItsKeysWithSchoolIdAndEveryOtherIsAReferenceTable()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var shapes = (await connection.QueryAsync<TableShape>("""
+            select c.relname as table,
+                   (select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                    where i.indrelid = c.oid and i.indisprimary) as first_key,
+                   array(select ic.relname from pg_index i join pg_class ic on ic.oid = i.indexrelid
+                         where i.indrelid = c.oid and i.indisunique and not exists (
+                             select 1 from unnest(i.indkey[0:i.indnkeyatts - 1]) k join pg_attribute a on a.attrelid = c.oid and a.attnum = k
+                             where a.attname = 'school_id')) as unique_without_school,
+                   array(select con.conname from pg_constraint con
+                         where con.conrelid = c.oid and con.contype = 'f' and not exists (
+                             select 1 from unnest(con.conkey) k join pg_attribute a on a.attrelid = c.oid and a.attnum = k
+                             where a.attname = 'school_id')) as foreign_keys_without_school,
+                   array(select f.relname from pg_constraint con join pg_class f on f.oid = con.confrelid
+                         where con.conrelid = c.oid and con.contype = 'f') as references
+            from pg_class c join pg_namespace n on n.oid = c.relnamespace and n.nspname = 'public'
+            where c.relkind in ('r', 'p')
+            order by c.relname
+            """)).ToList();
+
+        var failures = new List<string>();
+        foreach (var shape in shapes)
+        {
+            if (SchoolDistribution.ReferenceTables.ContainsKey(shape.Table))
+            {
+                failures.AddRange(shape.References.Where(distributed.Contains)
+                    .Select(r => $"reference table {shape.Table} references {r}, which is distributed"));
+                continue;
+            }
+            if (shape.FirstKey != "school_id")
+            {
+                failures.Add($"{shape.Table}: its primary key leads with {shape.FirstKey ?? "nothing"}, not school_id (or it is not in SchoolDistribution.ReferenceTables)");
+            }
+            failures.AddRange(shape.UniqueWithoutSchool.Select(i => $"{shape.Table}: unique index {i} lacks school_id"));
+            failures.AddRange(shape.ForeignKeysWithoutSchool.Select(f => $"{shape.Table}: foreign key {f} lacks school_id"));
+        }
+        Assert.Empty(failures);
+        Assert.Empty(SchoolDistribution.ReferenceTables.Keys.Except(shapes.Select(s => s.Table)));
+    }
+
+    [Fact]
+    public async Task TheDistributionPlanNamesEveryTableOnce()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var plan = Repository.Read("docs/scale-out.md");
+
+        var referenced = Regex.Matches(plan, @"create_reference_table\('(\w+)'\)").Select(m => m.Groups[1].Value).ToList();
+        var sharded = Regex.Matches(plan, @"create_distributed_table\('(\w+)',\s*'school_id'").Select(m => m.Groups[1].Value).ToList();
+
+        Assert.Equal(SchoolDistribution.ReferenceTables.Keys.Order(StringComparer.Ordinal), referenced.Order(StringComparer.Ordinal));
+        Assert.Equal(distributed.Order(StringComparer.Ordinal), sharded.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EveryStatementInTheCodeTouchesExactlyOneSchoolButTheListedOnes()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var root = Repository.PathOf("src/StatsApi");
+        var statements = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => CSharpSql.Statements(Path.GetRelativePath(root, f).Replace('\\', '/'), File.ReadAllText(f)))
+            .ToList();
+
+        var failures = new List<string>();
+        var spanningSeen = new HashSet<SchoolSpanning>();
+        foreach (var statement in statements)
+        {
+            if (statement.Unresolved is not null)
+            {
+                if (!SchoolDistribution.BuiltAtRunTime.ContainsKey(statement.Source))
+                {
+                    failures.Add($"{statement}: built at run time ({statement.Unresolved}); list the file in SchoolDistribution.BuiltAtRunTime and check what it runs");
+                }
+                continue;
+            }
+            var problem = await SchoolDistribution.PlanProblemAsync(connection, distributed, statement.Sql);
+            var spanning = SchoolDistribution.Spanning.FirstOrDefault(s => s.File == statement.Source && statement.Sql.Contains(s.Contains, StringComparison.Ordinal));
+            if (spanning is not null)
+            {
+                spanningSeen.Add(spanning);
+                continue;
+            }
+            if (problem is not null)
+            {
+                failures.Add($"{statement}\n    {problem}");
+            }
+        }
+
+        Assert.True(statements.Count > 50, $"Only {statements.Count} statements found in the sources.");
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+        Assert.Equal(SchoolDistribution.Spanning, SchoolDistribution.Spanning.Where(spanningSeen.Contains));
+    }
+
+    [Fact]
+    public async Task EveryStatementTheSummaryBuildsTouchesExactlyOneSchool()
+    {
+        long course, teacher, student;
+        await using (var lookup = await app.DataSource.OpenConnectionAsync())
+        {
+            (course, teacher) = await lookup.QuerySingleAsync<(long, long)>(
+                "select course_id, teacher_id from courses where school_id = @School and teacher_id is not null order by course_id limit 1", new { School });
+            student = await lookup.ExecuteScalarAsync<long>("select student_id from enrolments where school_id = @School and course_id = @course limit 1", new { School, course });
+        }
+        var client = await app.CreateClientForSchoolsAsync(School);
+        var before = app.Commands.Count;
+        foreach (var query in new[]
+        {
+            "", "&group_by=day", "&group_by=week", "&group_by=month", "&group_by=course",
+            $"&course_id={course}", $"&teacher_id={teacher}", $"&teacher_id={teacher}&course_id={course}&group_by=course",
+            $"&student_id={student}&group_by=week",
+        })
+        {
+            var response = await client.GetAsync($"/stats/v1/attendance/summary?school_id={School}&from=2026-09-01&to=2026-12-31{query}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var run = app.Commands.Skip(before).SelectMany(CSharpSql.Split).Distinct(StringComparer.Ordinal).ToList();
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var failures = new List<string>();
+        foreach (var statement in run)
+        {
+            if (await SchoolDistribution.PlanProblemAsync(connection, distributed, statement) is { } problem)
+            {
+                failures.Add($"{statement}\n    {problem}");
+            }
+        }
+        Assert.True(run.Count(s => s.Contains("attendance_", StringComparison.Ordinal)) >= 5, $"The summary ran only: {string.Join("\n", run)}");
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
+    }
+
+    [Fact]
+    public async Task EveryFunctionOfTheMigrationsTouchesOnlyTheSchoolsOfTheStatementThatFiredIt()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var functions = SchoolDistribution.MigrationFunctions(Migrator.All.Select(m => m.Sql));
+
+        var defined = (await connection.QueryAsync<string>("""
+            select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+            """)).ToList();
+
+        Assert.Equal(defined.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
+        var problems = functions.SelectMany(f => SchoolDistribution.FunctionProblems(f.Key, f.Value, distributed)).ToList();
+        Assert.True(problems.Count == 0, string.Join("\n\n", problems));
+    }
+
+    [Theory]
+    [InlineData("select * from lessons where lesson_id = @lessonId", "reads lessons")]
+    [InlineData("select count(*) from attendance_records", "reads attendance_records")]
+    [InlineData("select * from schools where school_id = any(@ids)", "reads schools")]
+    [InlineData("select * from lessons where school_id = @school or lesson_id = @lessonId", "reads lessons")]
+    [InlineData("select u.user_id from users u join enrolments e on e.student_id = u.user_id where u.school_id = @school", "reads enrolments")]
+    [InlineData("select * from lessons l where l.school_id = @school and exists (select 1 from attendance_records a where a.lesson_id = l.lesson_id)", "reads attendance_records")]
+    [InlineData("update lessons set room = 'B2' where lesson_id = @lessonId", "reads lessons")]
+    [InlineData("delete from idempotency_keys where created_at < now() - @lifetime", "reads idempotency_keys")]
+    [InlineData("insert into audit_events (school_id, client_id, request_id, action, object_type, object_id) select school_id, 'c', 'r', 'a', 'o', '1' from schools where school_id = @school", "inserts into audit_events")]
+    [InlineData("select u.school_id, t.token_id from user_api_tokens t join users u on u.school_id = t.school_id and u.user_id = t.user_id join api_token_hashes h on h.school_id = t.school_id and h.token_id = t.token_id where h.token_hash = @hash", "reads user_api_tokens")]
+    public async Task TheCheckRefusesAStatementThatReachesBeyondOneSchool(string sql, string expected)
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+
+        var problem = await SchoolDistribution.PlanProblemAsync(connection, distributed, sql);
+
+        Assert.NotNull(problem);
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("select * from lessons l join attendance_records a on a.school_id = l.school_id and a.lesson_id = l.lesson_id where l.school_id = @school")]
+    [InlineData("select * from lessons l where l.school_id = @school and (@student::bigint is null or exists (select 1 from enrolments e where e.school_id = l.school_id and e.course_id = l.course_id and e.student_id = @student))")]
+    [InlineData("insert into courses (school_id, code, name) values (@school, @code, @name)")]
+    [InlineData("update lessons set room = 'B2' where school_id = @school and lesson_id = @lessonId")]
+    [InlineData("select client_id from api_clients where secret_hash = @hash")]
+    public async Task TheCheckAcceptsAStatementOnOneSchool(string sql)
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+
+        Assert.Null(await SchoolDistribution.PlanProblemAsync(connection, distributed, sql));
+    }
+
+    [Fact]
+    public async Task TheFunctionCheckRefusesAReadUntiedToTheRowsThatFiredIt()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        const string Tied = """
+            begin
+                perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows) for share;
+                perform from new_rows r join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
+                    join schools s on s.school_id = r.school_id;
+                return null;
+            end
+            """;
+        const string Untied = """
+            begin
+                perform from new_rows r join lessons l on l.lesson_id = r.lesson_id;
+                delete from attendance_daily where day < current_date;
+                return null;
+            end
+            """;
+
+        Assert.Empty(SchoolDistribution.FunctionProblems("tied", Tied, distributed));
+        var problems = SchoolDistribution.FunctionProblems("untied", Untied, distributed);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains("reads lessons (l)", problems[0], StringComparison.Ordinal);
+        Assert.Contains("reads attendance_daily", problems[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheSourceReaderResolvesConstantsAndChoicesAndNamesWhatItCannot()
+    {
+        const string Code = """"
+            class C
+            {
+                private const string Columns = "lesson_id, room";
+                // "select * from nowhere" in a comment is not code.
+                Task A(bool lockIt) => Run($"select {Columns} from lessons where school_id = @school {(lockIt ? "for update" : "")}");
+                Task B() => Run(@"delete from lessons where school_id = @school and room = ""B2""");
+                Task D(string sql) => Run($"""
+                    select count(*) from attendance_daily where school_id = @school and {sql}; select 1
+                    """);
+                string E => "not sql at all";
+            }
+            """";
+
+        var found = CSharpSql.Statements("C.cs", Code);
+
+        Assert.Equal(
+            ["select lesson_id, room from lessons where school_id = @school for update", "delete from lessons where school_id = @school and room = \"B2\"",
+             "select count(*) from attendance_daily where school_id = @school and", "select 1"],
+            found.Select(f => Regex.Replace(f.Sql, @"\s+", " ").Trim()));
+        Assert.Equal([null, null, "{sql}", "{sql}"], found.Select(f => f.Unresolved));
+        Assert.Equal([5, 6, 7, 7], found.Select(f => f.Line));
+    }
+}
