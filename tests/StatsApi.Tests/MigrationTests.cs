@@ -23,6 +23,25 @@ public class MigrationTests
     }
 
     [Fact]
+    public async Task TheMigratorLeavesNoSessionStateOnAConnectionThePoolDoesNotReset()
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateEmptyDatabaseAsync())
+        {
+            NoResetOnClose = true,
+            MaxPoolSize = 1,
+            Options = "-c statement_timeout=15000",
+        }.ConnectionString;
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+
+        await new Migrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).ApplyAsync();
+
+        // One connection in the pool: this is the one the migrator used.
+        await using var connection = await dataSource.OpenConnectionAsync();
+        Assert.Equal("15s", await connection.ExecuteScalarAsync<string>("show statement_timeout"));
+        Assert.Equal(0L, await connection.ExecuteScalarAsync<long>("select count(*) from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()"));
+    }
+
+    [Fact]
     public async Task AMigratorWaitsForAnotherInstanceLongerThanTheCommandTimeout()
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await TestPostgres.CreateEmptyDatabaseAsync()) { CommandTimeout = 1 }.ConnectionString;

@@ -104,7 +104,8 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
     // One text per shape, made once: each is prepared once per connection (Database:MaxAutoPrepare).
     private static readonly ConcurrentDictionary<Shape, string> Statements = new();
 
-    // The checks' row is joined to the counts' rows, so it comes once even when no group has counts.
+    // The checks' row is joined to the counts' rows, so it comes once even when no group has counts. A
+    // filter not given is no check at all: the text is per shape, so no plan carries its subquery.
     // The counts' guard is a one-time filter: a 404, or the version the caller holds, counts nothing.
     private static string Sql(Shape shape)
     {
@@ -121,9 +122,9 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
         return $"""
             with checks as (
                 select exists (select 1 from schools where school_id = @school) as school,
-                       @course::bigint is null or exists (select 1 from courses where school_id = @school and course_id = @course) as course,
-                       @teacher::bigint is null or exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher') as teacher,
-                       @student::bigint is null or exists (select 1 from users where school_id = @school and user_id = @student and role = 'student') as student,
+                       {(shape.Course ? "exists (select 1 from courses where school_id = @school and course_id = @course)" : "true")} as course,
+                       {(shape.Teacher ? "exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher')" : "true")} as teacher,
+                       {(shape.Student ? "exists (select 1 from users where school_id = @school and user_id = @student and role = 'student')" : "true")} as student,
                        coalesce((select version from summary_versions where school_id = @school), 0) as version),
             counts as (
                 select {select},
@@ -143,7 +144,7 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
         const string Days = "school_id = @school and day between @from and @to";
         if (shape.Student)
         {
-            return """
+            return $"""
                 (select a.school_id, (l.starts_at at time zone s.time_zone)::date as day, l.course_id,
                         (a.status = 'present')::int as present, (a.status = 'absent')::int as absent,
                         (a.status = 'late')::int as late, (a.status = 'excused')::int as excused
@@ -152,17 +153,17 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
                  join schools s on s.school_id = a.school_id
                  where a.school_id = @school and a.student_id = @student
                    and (l.starts_at at time zone s.time_zone)::date between @from and @to
-                   and (@course::bigint is null or l.course_id = @course)
-                   and (@teacher::bigint is null or l.teacher_id = @teacher))
+                   and {(shape.Course ? "l.course_id = @course" : "true")}
+                   and {(shape.Teacher ? "l.teacher_id = @teacher" : "true")})
                 """;
         }
         if (shape.Teacher)
         {
-            return $"(select * from attendance_teacher_daily where {Days} and teacher_id = @teacher and (@course::bigint is null or course_id = @course))";
+            return $"(select * from attendance_teacher_daily where {Days} and teacher_id = @teacher and {(shape.Course ? "course_id = @course" : "true")})";
         }
         if (shape.Course || shape.GroupBy == SummaryGrouping.Course)
         {
-            return $"(select * from attendance_daily where {Days} and (@course::bigint is null or course_id = @course))";
+            return $"(select * from attendance_daily where {Days} and {(shape.Course ? "course_id = @course" : "true")})";
         }
         return $"(select * from attendance_school_daily where {Days})";
     }

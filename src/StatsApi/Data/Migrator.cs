@@ -20,9 +20,10 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // Waiting for another instance's migrations, or running a long one, is no failure: only
-        // cancellation (the host stopping) ends the wait. The setting ends with the session, which
-        // the pool resets before the connection serves anything else.
-        await connection.ExecuteAsync(Unbounded("set statement_timeout = 0", cancellationToken: cancellationToken));
+        // cancellation (the host stopping) ends the wait. Pooled connections are not reset on return,
+        // so the setting is restored below before the connection serves anything else.
+        var statementTimeout = await connection.ExecuteScalarAsync<string>(Unbounded(
+            "select current_setting('statement_timeout'), set_config('statement_timeout', '0', false)", cancellationToken: cancellationToken));
         await connection.ExecuteAsync(Unbounded("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
         try
         {
@@ -63,8 +64,10 @@ public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logg
         }
         finally
         {
-            // Not cancellable: a lock left on a pooled connection would block every other migrator.
-            await connection.ExecuteAsync("select pg_advisory_unlock(@key)", new { key = AdvisoryLockKey });
+            // Not cancellable: a lock left on a pooled connection would block every other migrator, and
+            // an unbounded statement_timeout would outlive the migrations.
+            await connection.ExecuteAsync("select pg_advisory_unlock(@key), set_config('statement_timeout', @statementTimeout, false)",
+                new { key = AdvisoryLockKey, statementTimeout });
         }
     }
 
