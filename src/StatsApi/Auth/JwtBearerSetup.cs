@@ -61,13 +61,14 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
         };
     }
 
-    // Bearer (RFC 6750) and the Open edX scheme "JWT <token>".
+    // Bearer (RFC 6750) and the Open edX scheme "JWT <token>". A prefix test, not a header parse: this
+    // runs on every request, and the parse was a twentieth of a refused request's time.
     private static Task ReadToken(MessageReceivedContext context)
     {
-        if (AuthenticationHeaderValue.TryParse(context.Request.Headers.Authorization, out var header) &&
-            header.Scheme.Equals("JWT", StringComparison.OrdinalIgnoreCase))
+        var header = context.Request.Headers.Authorization;
+        if (header.Count == 1 && header[0] is { Length: > 4 } value && value.StartsWith("JWT ", StringComparison.OrdinalIgnoreCase))
         {
-            context.Token = header.Parameter;
+            context.Token = value[4..].Trim();
         }
         return Task.CompletedTask;
     }
