@@ -28,10 +28,17 @@ public class QuotaStoreTests
         steps.Add((QuotaOperation.Block, [small]));
         steps.Add((QuotaOperation.Take, [small]));
 
+        // Connected first, so that the two stores see each step at nearly the same moment.
+        for (var attempt = 0; connection.Connecting && attempt < 100; attempt++)
+        {
+            await Task.Delay(50);
+        }
+        // And warm: the first call loads the script, which on a busy machine can take longer than the tolerance.
+        await redis.ApplyAsync(QuotaOperation.Take, Window, [new QuotaDraw($"{{{run}}}:warm-up", 1, 1)]);
         foreach (var (operation, draws) in steps)
         {
             var expected = memory.Apply(operation, Window, draws);
-            var actual = await ApplyWhenConnectedAsync(connection, redis, operation, draws);
+            var actual = await redis.ApplyAsync(operation, Window, draws);
             for (var i = 0; i < draws.Length; i++)
             {
                 Assert.Equal(expected[i].Refused, actual[i].Refused);
@@ -45,14 +52,5 @@ public class QuotaStoreTests
         Assert.InRange(last[0].RetryAfter.TotalSeconds, 60.0 / 7 - 0.25, 60.0 / 7);
         var blocked = memory.Apply(QuotaOperation.Take, Window, [small]);
         Assert.InRange(blocked[0].RetryAfter.TotalSeconds, 59.75, 60);
-    }
-
-    private static async Task<QuotaState[]> ApplyWhenConnectedAsync(RedisConnection connection, RedisQuotaStore redis, QuotaOperation operation, QuotaDraw[] draws)
-    {
-        for (var attempt = 0; connection.Connecting && attempt < 100; attempt++)
-        {
-            await Task.Delay(50);
-        }
-        return await redis.ApplyAsync(operation, Window, draws);
     }
 }
