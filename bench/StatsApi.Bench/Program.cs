@@ -25,12 +25,9 @@ DefaultTypeMap.MatchNamesWithUnderscores = true;
 // A term whose marks number about --records across --schools schools of 40 students or more.
 var perSchool = Math.Max(1000, records / schools);
 var weeks = (int)Math.Clamp(Math.Ceiling(perSchool / (40.0 * 25)), 1, 12);
-var options = new DemoDataOptions
-{
-    Schools = schools,
-    StudentsPerSchool = (int)Math.Clamp(perSchool / (25 * weeks), 10, 20000),
-    Weeks = weeks,
-};
+var weeksOnly = new DemoDataOptions { Schools = schools, Weeks = weeks };
+// Each student has five lessons a teaching day (the half-term week and the days before the term's start have none).
+var options = weeksOnly with { StudentsPerSchool = (int)Math.Clamp(perSchool / (5 * weeksOnly.TeachingDays()), 10, 20000) };
 var termEnd = options.TermStart.AddDays(options.Weeks * 7 - 1);
 
 await using var dataSource = NpgsqlDataSource.Create(connectionString);

@@ -54,6 +54,20 @@ public class DemoDataTests
     }
 
     [Fact]
+    public async Task TheTeachingDaysAreTheDaysThatHaveLessons()
+    {
+        var term = new DemoDataOptions { Seed = 3, Schools = 1, StudentsPerSchool = 10, Weeks = 9 };
+        await using var dataSource = await SeededAsync(term);
+        await using var connection = await dataSource.OpenConnectionAsync();
+
+        var days = await connection.ExecuteScalarAsync<long>(
+            "select count(distinct (l.starts_at at time zone s.time_zone)::date) from lessons l join schools s on s.school_id = l.school_id");
+
+        Assert.Equal(9 * 5 - 5 - 1, term.TeachingDays());
+        Assert.Equal(term.TeachingDays(), days);
+    }
+
+    [Fact]
     public async Task SeedingAgainChangesNothing()
     {
         await using var dataSource = await SeededAsync(Small);

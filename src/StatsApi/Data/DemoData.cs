@@ -200,8 +200,8 @@ public sealed class DemoData(NpgsqlDataSource dataSource, ILogger<DemoData> logg
     private static async Task<List<(long Id, Lesson Lesson)>> InsertLessonsAsync(NpgsqlConnection connection, School school, List<Course> courses,
         DemoDataOptions options, TimeZoneInfo timeZone, CancellationToken cancellationToken)
     {
-        var monday = options.TermStart.AddDays(-(((int)options.TermStart.DayOfWeek + 6) % 7));
-        var halfTerm = options.Weeks >= 8 ? options.Weeks / 2 : -1;
+        var monday = options.FirstMonday;
+        var halfTerm = options.HalfTermWeek;
         var lessons = new List<Lesson>();
         await using (var writer = await connection.BeginBinaryImportAsync(
             "copy lessons (school_id, course_id, teacher_id, starts_at, ends_at, room) from stdin (format binary)", cancellationToken))

@@ -14,6 +14,17 @@ public sealed record DemoDataOptions
 
     public int Weeks { get; init; } = 12;
 
+    /// <summary>The Monday of the term's first week.</summary>
+    public DateOnly FirstMonday => TermStart.AddDays(-(((int)TermStart.DayOfWeek + 6) % 7));
+
+    /// <summary>The week off in the middle of a term of eight weeks or more; -1 in a shorter one.</summary>
+    public int HalfTermWeek => Weeks >= 8 ? Weeks / 2 : -1;
+
+    /// <summary>The weekdays with lessons: from the term's start, over its weeks, but the half-term week.</summary>
+    public int TeachingDays() => Enumerable.Range(0, Weeks).Where(week => week != HalfTermWeek)
+        .SelectMany(week => Enumerable.Range(0, 5).Select(day => FirstMonday.AddDays((week * 7) + day)))
+        .Count(date => date >= TermStart);
+
     /// <summary>
     /// Loads the records with the database's triggers off and builds the rollups once at the end: many
     /// times faster for tens of millions of records, and needs a superuser (session_replication_role).
