@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using StatsApi.Redis;
 
 namespace StatsApi.RateLimiting;
@@ -17,24 +16,13 @@ public sealed class QuotaStore(MemoryQuotaStore memory, RedisConnection redis, I
 
     public async ValueTask<QuotaState[]> ApplyAsync(QuotaOperation operation, TimeSpan window, IReadOnlyList<QuotaDraw> draws)
     {
-        if (_redis is not null && !redis.Connecting && _outage.MayAsk())
+        if (_redis is not null)
         {
-            try
+            var shared = await _outage.AskAsync(redis, () => _redis.ApplyAsync(operation, window, draws), logger,
+                meanwhile: "rate limits are counted in this instance's memory", back: "rate limits are shared by all instances once more");
+            if (shared.Given)
             {
-                var states = await _redis.ApplyAsync(operation, window, draws);
-                if (_outage.Answered())
-                {
-                    logger.LogInformation("Redis answers again: rate limits are shared by all instances once more");
-                }
-                return states;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                if (_outage.Failed())
-                {
-                    logger.LogWarning("Redis is unreachable ({Failure}: {Message}); rate limits are counted in this instance's memory until it answers, tried every {RetrySeconds} s",
-                        ex.GetType().Name, ex.Message, _outage.RetrySeconds);
-                }
+                return shared.Value;
             }
         }
         return memory.Apply(operation, window, draws);

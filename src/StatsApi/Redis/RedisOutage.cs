@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace StatsApi.Redis;
 
 /// <summary>
@@ -23,6 +25,37 @@ public sealed class RedisOutage(int retrySeconds)
         return now >= retryAt && Interlocked.CompareExchange(ref _retryAt, now + _retryMilliseconds, retryAt) == retryAt;
     }
 
+    /// <summary>
+    /// Asks Redis unless it is not configured, still making its first connection, or down and not yet
+    /// due for a retry; logs the start and the end of an outage once each, saying what holds meanwhile
+    /// and what is back. No answer (not asked, or failed) is <c>default</c>: the caller's fallback.
+    /// </summary>
+    public async Task<RedisAnswer<T>> AskAsync<T>(RedisConnection redis, Func<Task<T>> ask, ILogger logger, string meanwhile, string back)
+    {
+        if (!redis.Configured || redis.Connecting || !MayAsk())
+        {
+            return default;
+        }
+        try
+        {
+            var answer = await ask();
+            if (Answered())
+            {
+                logger.LogInformation("Redis answers again: {Back}", back);
+            }
+            return new RedisAnswer<T>(true, answer);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            if (Failed())
+            {
+                logger.LogWarning("Redis is unreachable ({Failure}: {Message}); {Meanwhile} until it answers, tried every {RetrySeconds} s",
+                    ex.GetType().Name, ex.Message, meanwhile, RetrySeconds);
+            }
+            return default;
+        }
+    }
+
     /// <summary>Redis answered; true when that ends an outage.</summary>
     public bool Answered()
     {
@@ -37,3 +70,6 @@ public sealed class RedisOutage(int retrySeconds)
         return Interlocked.Exchange(ref _down, 1) == 0;
     }
 }
+
+/// <summary>What Redis answered, if it was asked and answered.</summary>
+public readonly record struct RedisAnswer<T>(bool Given, T Value);

@@ -53,27 +53,8 @@ public sealed class RecentWrites(RedisConnection redis, IOptions<RedisOptions> r
     // Null when Redis was not asked (still connecting, or down) or did not answer.
     private async Task<bool?> AskRedisAsync(Func<IDatabase, Task<bool>> ask)
     {
-        if (!redis.Configured || redis.Connecting || !_outage.MayAsk())
-        {
-            return null;
-        }
-        try
-        {
-            var answer = await ask(await redis.DatabaseAsync());
-            if (_outage.Answered())
-            {
-                logger.LogInformation("Redis answers again: clients that wrote lately are known to every instance once more");
-            }
-            return answer;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            if (_outage.Failed())
-            {
-                logger.LogWarning("Redis is unreachable ({Failure}: {Message}); clients' reads go to the primary until it answers, tried every {RetrySeconds} s",
-                    ex.GetType().Name, ex.Message, _outage.RetrySeconds);
-            }
-            return null;
-        }
+        var answer = await _outage.AskAsync(redis, async () => await ask(await redis.DatabaseAsync()), logger,
+            meanwhile: "clients' reads go to the primary", back: "clients that wrote lately are known to every instance once more");
+        return answer.Given ? answer.Value : null;
     }
 }
