@@ -24,10 +24,12 @@ DefaultTypeMap.MatchNamesWithUnderscores = true;
 
 // A term whose marks number about --records across --schools schools of 40 students or more.
 var perSchool = Math.Max(1000, records / schools);
-var weeks = (int)Math.Clamp(Math.Ceiling(perSchool / (40.0 * 25)), 1, 12);
+var weeks = (int)Math.Clamp(Math.Ceiling(perSchool / (40.0 * DemoDataOptions.LessonsAWeek)), 1, 12);
 var weeksOnly = new DemoDataOptions { Schools = schools, Weeks = weeks };
-// Each student has five lessons a teaching day (the half-term week and the days before the term's start have none).
-var options = weeksOnly with { StudentsPerSchool = (int)Math.Clamp(perSchool / (5 * weeksOnly.TeachingDays()), 10, 20000) };
+// A student's marks: the timetable's lessons a day over the teaching days (the half-term week and the
+// days before the term's start have none).
+var marksPerStudent = DemoDataOptions.LessonsAWeek / 5.0 * weeksOnly.TeachingDays();
+var options = weeksOnly with { StudentsPerSchool = (int)Math.Clamp(perSchool / marksPerStudent, 10, 20000) };
 var termEnd = options.TermStart.AddDays(options.Weeks * 7 - 1);
 
 await using var dataSource = NpgsqlDataSource.Create(connectionString);

@@ -20,6 +20,9 @@ public sealed record DemoDataOptions
     /// <summary>The week off in the middle of a term of eight weeks or more; -1 in a shorter one.</summary>
     public int HalfTermWeek => Weeks >= 8 ? Weeks / 2 : -1;
 
+    /// <summary>The lessons a student has in a full week of the timetable.</summary>
+    public static int LessonsAWeek { get; } = DemoNames.Subjects.Sum(s => s.PerWeek);
+
     /// <summary>The weekdays with lessons: from the term's start, over its weeks, but the half-term week.</summary>
     public int TeachingDays() => Enumerable.Range(0, Weeks).Where(week => week != HalfTermWeek)
         .SelectMany(week => Enumerable.Range(0, 5).Select(day => FirstMonday.AddDays((week * 7) + day)))
