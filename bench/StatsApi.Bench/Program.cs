@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NpgsqlTypes;
 using StatsApi.Data;
+using StatsApi.Demo;
 
 // Measures the service against a bare Kestrel + Npgsql endpoint on the same SQL, in one run, on one
 // data set, and prints a table of the scenarios and the ratios the targets are stated in.

@@ -2,13 +2,19 @@ using StatsApi;
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
+using StatsApi.Clients;
 using StatsApi.Courses;
-using StatsApi.Configuration;
 using StatsApi.Data;
+using StatsApi.Docs;
+using StatsApi.Health;
+using StatsApi.Hosting;
 using StatsApi.Http;
 using StatsApi.Lessons;
+using StatsApi.Logging;
+using StatsApi.OAuth;
 using StatsApi.PersonTokens;
 using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 using StatsApi.Schools;
 using StatsApi.Telemetry;
 using StatsApi.Tokens;
@@ -53,7 +59,10 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiTelemetry();
     builder.AddStatsApiHttp();
     builder.AddStatsApiData();
+    builder.AddStatsApiReads();
+    builder.AddStatsApiHealth();
     builder.AddStatsApiTokens();
+    builder.AddStatsApiOAuth();
     builder.AddStatsApiAuth();
     builder.AddStatsApiDocs();
     builder.AddStatsApiRateLimits();
@@ -69,6 +78,7 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     }
 
     // Before the database is touched, so a bad HTTP setting fails the start at once.
+    app.UseStatsApiRequestLog();
     app.UseStatsApiHttp();
     await app.PrepareDatabaseAsync();
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using StatsApi.Admin;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Admin;
 
 namespace StatsApi.Tests;
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Playwright;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Clients;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

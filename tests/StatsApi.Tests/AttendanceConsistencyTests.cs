@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Dapper;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Dapper;
-using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
-using StatsApi.Tokens;
+using StatsApi.Data;
 
 namespace StatsApi.Tests;
 

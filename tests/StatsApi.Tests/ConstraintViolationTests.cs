@@ -1,6 +1,6 @@
 using Npgsql;
-using StatsApi.Http;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Data;
 
 namespace StatsApi.Tests;
 

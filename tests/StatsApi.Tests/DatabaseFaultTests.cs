@@ -4,9 +4,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
-using Npgsql;
-using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Demo;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;
@@ -24,7 +23,7 @@ public sealed class OwnClusterFactory : StatsApiFactory
         ConnectionString = await Cluster.CreateDatabaseAsync("statsapi");
         With("Database:CommandTimeoutSeconds", CommandTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         // The service migrates at start; then the smallest demo school.
-        await Services.GetRequiredService<DemoData>().SeedAsync(new DemoDataOptions { Seed = 7, Schools = 1, StudentsPerSchool = 10, Weeks = 1 });
+        await ActivatorUtilities.CreateInstance<DemoData>(Services).SeedAsync(new DemoDataOptions { Seed = 7, Schools = 1, StudentsPerSchool = 10, Weeks = 1 });
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,8 +1,9 @@
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Data;
+using StatsApi.Demo;
 
 namespace StatsApi.Tests;
 

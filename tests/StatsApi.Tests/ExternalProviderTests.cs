@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using StatsApi.Auth;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Auth;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

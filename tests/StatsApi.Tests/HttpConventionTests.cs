@@ -32,7 +32,7 @@ public class HttpConventionTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         await app.CreateClient().SendAsync(request);
 
         var line = Assert.Single(app.Logs.Entries, e =>
-            e.Category == typeof(StatsApi.Http.RequestIdMiddleware).FullName && Equals(e.Properties.GetValueOrDefault("request_id"), "req-logged-1"));
+            e.Category == typeof(StatsApi.Logging.RequestIdMiddleware).FullName && Equals(e.Properties.GetValueOrDefault("request_id"), "req-logged-1"));
         Assert.StartsWith("GET /stats/v1/attendance/summary answered 401 in ", line.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("oakwood-primary", line.ToString(), StringComparison.Ordinal);
     }

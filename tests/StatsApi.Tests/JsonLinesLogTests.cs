@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using StatsApi.Http;
+using StatsApi.Logging;
 
 namespace StatsApi.Tests;
 

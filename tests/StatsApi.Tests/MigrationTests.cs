@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
-using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Data;
 
 namespace StatsApi.Tests;
 

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Routing;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Clients;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

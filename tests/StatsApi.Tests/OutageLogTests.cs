@@ -2,8 +2,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using StatsApi.Http;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Data;
 
 namespace StatsApi.Tests;
 

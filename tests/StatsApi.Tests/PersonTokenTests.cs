@@ -5,6 +5,7 @@ using Dapper;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Clients;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

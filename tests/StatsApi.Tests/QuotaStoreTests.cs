@@ -1,6 +1,6 @@
+using StatsApi.Tests.Infrastructure;
 using StatsApi.RateLimiting;
 using StatsApi.Redis;
-using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using StatsApi.Data;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Health;
 
 namespace StatsApi.Tests;
 

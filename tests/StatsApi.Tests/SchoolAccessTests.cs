@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
-using StatsApi.Auth;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Auth;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

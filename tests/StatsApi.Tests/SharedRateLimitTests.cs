@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using StatsApi.RateLimiting;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Tests;
 

@@ -3,11 +3,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using StatsApi.Standbys;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Standbys;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using OpenTelemetry.Trace;
-using StatsApi.Telemetry;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Telemetry;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;
@@ -132,7 +132,7 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         Assert.Equal(callers, response.Headers.GetValues("X-Request-Id").Single());
 
         var exported = await ExportedAsync(body => body.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(callers)) >= 0);
-        Assert.True(exported.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(StatsApi.Http.RequestIdMiddleware.RequestIdTag)) >= 0);
+        Assert.True(exported.AsSpan().IndexOf(System.Text.Encoding.UTF8.GetBytes(StatsApi.Logging.RequestIdMiddleware.RequestIdTag)) >= 0);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
 
         var requestId = response.Headers.GetValues("X-Request-Id").Single();
         var line = Assert.Single(app.Logs.Entries, e =>
-            e.Category == typeof(StatsApi.Http.RequestIdMiddleware).FullName && Equals(e.Properties.GetValueOrDefault("request_id"), requestId));
+            e.Category == typeof(StatsApi.Logging.RequestIdMiddleware).FullName && Equals(e.Properties.GetValueOrDefault("request_id"), requestId));
         Assert.Equal(credentials.Client.ClientId, line.Properties["client_id"]);
         Assert.Equal("oakwood-primary", line.Properties["school_id"]);
         Assert.Equal(200, line.Properties["Status"]);

@@ -6,6 +6,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Clients;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;

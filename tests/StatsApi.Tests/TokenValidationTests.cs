@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using StatsApi.Tests.Infrastructure;
-using StatsApi.Tokens;
 
 namespace StatsApi.Tests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using Dapper;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;

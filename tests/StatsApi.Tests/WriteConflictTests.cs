@@ -4,9 +4,8 @@ using Dapper;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
-using StatsApi.Data;
-using StatsApi.Http;
 using StatsApi.Tests.Infrastructure;
+using StatsApi.Data;
 
 namespace StatsApi.Tests;
 

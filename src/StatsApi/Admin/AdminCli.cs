@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using StatsApi.Clients;
 using StatsApi.Data;
+using StatsApi.Demo;
 using StatsApi.Tokens;
+using StatsApi.PersonTokens;
 
 namespace StatsApi.Admin;
 
@@ -206,7 +209,7 @@ public static class AdminCli
     {
         var options = SeedOptionsFrom(line);
         await services.GetRequiredService<Migrator>().ApplyAsync();
-        var result = await services.GetRequiredService<DemoData>().SeedAsync(options);
+        var result = await ActivatorUtilities.CreateInstance<DemoData>(services).SeedAsync(options);
         Write(output, line, result, result.Skipped
             ? $"The demo schools exist already; nothing was changed ({result.AttendanceRecords} attendance records)."
             : $"Loaded {result.Schools} schools: {result.Users} users, {result.Courses} courses, {result.Lessons} lessons, {result.AttendanceRecords} attendance records.");
@@ -295,11 +298,11 @@ public static class AdminCli
         var created = await transactions.RunAsync(async (connection, transaction, cancellationToken) =>
             await Dapper.SqlMapper.ExecuteScalarAsync<bool>(connection, "select exists (select 1 from users where school_id = @school and user_id = @user and active)",
                 new { school, user }, transaction)
-                ? await PersonTokens.ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken)
+                ? await ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken)
                 : null);
         if (created is null)
         {
-            error.WriteLine($"No active person {user} of school '{school}' can take another API token (at most {PersonTokens.ApiTokens.MaxPerPerson} each).");
+            error.WriteLine($"No active person {user} of school '{school}' can take another API token (at most {ApiTokens.MaxPerPerson} each).");
             return 1;
         }
         Write(output, line, new { token_id = created.TokenId, school_id = school, user_id = user, name, api_token = created.Token },

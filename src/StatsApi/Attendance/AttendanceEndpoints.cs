@@ -5,9 +5,9 @@ using Microsoft.OpenApi;
 using StatsApi.Auth;
 using StatsApi.Docs;
 using StatsApi.Http;
-using StatsApi.Tokens;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Tokens;
 using StatsApi.Writes;
 
 namespace StatsApi.Attendance;

@@ -10,12 +10,10 @@ using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.Paging;
-using StatsApi.Schools;
-using StatsApi.Tokens;
-using StatsApi.Users;
-using StatsApi.Writes;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Tokens;
+using StatsApi.Writes;
 
 namespace StatsApi.Attendance;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Dapper;
-using Npgsql;
 using StatsApi.Standbys;
 
 namespace StatsApi.Attendance;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Unicode;
-using StatsApi.Schools;
+using StatsApi.Auth;
 
 namespace StatsApi.Attendance;
 

@@ -1,7 +1,5 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using StatsApi.Http;
 using StatsApi.Tokens;
@@ -93,9 +91,9 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
             return new TokenRefusedException("revoked", "token_revoked", $"The access token's {part} was revoked after it was issued; request a new token.");
         }
         // Edunation's flow: a token that acts for a person is used together with its client's secret.
-        if (user.FindFirst(PersonTokens.PersonClaims.Role) is not null && !PersonTokens.PersonClaims.SecretMatches(
-                context.Request.Headers[PersonTokens.PersonTokenExchange.ClientSecretHeader].ToString(),
-                user.FindFirst(PersonTokens.PersonClaims.ClientSecretBinding)?.Value))
+        if (user.FindFirst(PersonClaims.Role) is not null && !PersonClaims.SecretMatches(
+                context.Request.Headers[PersonClaims.ClientSecretHeader].ToString(),
+                user.FindFirst(PersonClaims.ClientSecretBinding)?.Value))
         {
             return new TokenRefusedException("client_secret", "invalid_client_secret",
                 "A token that acts for a person must be sent with the client_secret header it was exchanged with.");

@@ -3,7 +3,6 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using StatsApi.PersonTokens;
 using StatsApi.Tokens;
 
 namespace StatsApi.Auth;

@@ -7,12 +7,11 @@ using StatsApi.Auth;
 using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
-using StatsApi.Schools;
+using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
-using StatsApi.RateLimiting;
-using StatsApi.Standbys;
 
 namespace StatsApi.Courses;
 

@@ -1,15 +1,14 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Http;
 using StatsApi.Paging;
+using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
-using StatsApi.RateLimiting;
-using StatsApi.Standbys;
 
 namespace StatsApi.Courses;
 

@@ -2,7 +2,6 @@ using Dapper;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using StatsApi.Standbys;
 
 namespace StatsApi.Data;
 
@@ -39,22 +38,27 @@ public static class DataServices
             // are transaction-scoped, and the migrator, the one session-level user, restores what it set.
             settings.NoResetOnClose = true;
         }
-        if (StandbyServices.NamesSeveralHosts(connectionString))
+        if (NamesSeveralHosts(connectionString))
         {
-            builder.Services.AddStandbyReads(builder.Configuration, connectionString, Configure);
+            // NpgsqlDataSource is the primary, wherever it is among the hosts: everything that writes or must be
+            // current takes it. The standbys are reached through the multi-host source (Standbys/).
+            builder.Services.AddSingleton(sp => sp.GetRequiredService<NpgsqlMultiHostDataSource>().WithTargetSession(TargetSessionAttributes.Primary));
+            builder.Services.AddMultiHostNpgsqlDataSource(connectionString, Configure);
         }
         else
         {
             builder.Services.AddNpgsqlDataSource(connectionString, Configure);
-            builder.Services.AddOneHostReads();
         }
+        // After the HTTP conventions' own handler for unreadable bodies.
+        builder.Services.AddExceptionHandler<DatabaseUnavailable>();
+        builder.Services.AddExceptionHandler<ConstraintViolations>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteTransactions>();
-        builder.Services.AddSingleton<DemoData>();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        // One instance, so its kept answer outlives a probe.
-        builder.Services.AddSingleton<DatabaseReadyCheck>();
-        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>Whether the connection string names several hosts (Host=primary:5432,standby:5432).</summary>
+    public static bool NamesSeveralHosts(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString).Host?.Contains(',', StringComparison.Ordinal) == true;
 }

@@ -2,9 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.OpenApi;
 using StatsApi.Auth;
-using StatsApi.PersonTokens;
 using StatsApi.Tokens;
-using StatsApi.Users;
 
 namespace StatsApi.Docs;
 
@@ -48,7 +46,7 @@ public static class Access
         {
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
-            Name = PersonTokenExchange.ClientSecretHeader,
+            Name = PersonClaims.ClientSecretHeader,
             Description = "The client secret a person's token was exchanged with: every request with that token sends it again (401 invalid_client_secret otherwise).",
         },
         [ClientBasic] = new OpenApiSecurityScheme

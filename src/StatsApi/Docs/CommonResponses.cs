@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using StatsApi.Tokens;
+using StatsApi.Auth;
 
 namespace StatsApi.Docs;
 
@@ -217,7 +218,7 @@ public static class CommonResponses
                 statuses.UnionWith([413, 415]);
             }
             // An id in the path may name nothing; a school the token holds exists, or its lists are merely empty.
-            if (operation.Parameters.OfType<OpenApiParameter>().Any(p => p.In == ParameterLocation.Path && p.Name != Auth.SchoolScope.Parameter))
+            if (operation.Parameters.OfType<OpenApiParameter>().Any(p => p.In == ParameterLocation.Path && p.Name != SchoolScope.Parameter))
             {
                 statuses.Add(404);
             }

@@ -54,8 +54,6 @@ public static class HttpServices
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<BadRequestBodies>();
-        builder.Services.AddExceptionHandler<DatabaseUnavailable>();
-        builder.Services.AddExceptionHandler<ConstraintViolations>();
         builder.Services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);
@@ -88,7 +86,6 @@ public static class HttpServices
 
     public static WebApplication UseStatsApiHttp(this WebApplication app)
     {
-        app.UseMiddleware<RequestIdMiddleware>();
         var plainHttp = app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.AllowPlainHttp;
         if (plainHttp)
         {
@@ -109,7 +106,7 @@ public static class HttpServices
         // that reaches the port directly is refused, except the health probes orchestrators send that way.
         app.Use(async (context, next) =>
         {
-            if (context.Request.IsHttps || (plainHttp && Health.IsProbe(context.Request.Path)))
+            if (context.Request.IsHttps || (plainHttp && Probes.IsProbe(context.Request.Path)))
             {
                 await next(context);
                 return;

@@ -8,12 +8,11 @@ using StatsApi.Courses;
 using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
-using StatsApi.Schools;
+using StatsApi.RateLimiting;
+using StatsApi.Standbys;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
-using StatsApi.RateLimiting;
-using StatsApi.Standbys;
 
 namespace StatsApi.Lessons;
 

@@ -5,10 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Npgsql;
-using StatsApi.Auth;
 using StatsApi.Docs;
+using StatsApi.Auth;
 using StatsApi.Http;
-using StatsApi.Schools;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
@@ -16,6 +15,7 @@ using StatsApi.Writes;
 namespace StatsApi.PersonTokens;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[Example("""{"name":"Gradebook sync"}""")]
 public sealed record NewApiTokenRequest
 {
     [Required, MaxLength(100)]
@@ -27,6 +27,7 @@ public sealed record NewApiTokenRequest
             : new() { ["name"] = ["name is required: 1 to 100 characters that say where the token is used, e.g. 'Gradebook sync'."] };
 }
 
+[Example($$"""{"data":[{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","last_used_at":"2026-09-07T08:49:12Z"}]}""")]
 public sealed record ApiTokenList(IReadOnlyList<ApiTokenResponse> Data);
 
 /// <summary>

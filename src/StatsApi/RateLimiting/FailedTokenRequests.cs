@@ -78,8 +78,8 @@ public sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore q
         context.Response.Headers.Pragma = "no-cache";
         context.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
         // slow_down: the token endpoint's registered error (RFC 8628 section 3.5) for "back off, then retry".
-        await TokenEndpoints.Error(context, new OAuthFailure(StatusCodes.Status429TooManyRequests, "slow_down",
-            $"Too many failed token requests from this address; retry after {wait} seconds.")).ExecuteAsync(context);
+        await new OAuthFailure(StatusCodes.Status429TooManyRequests, "slow_down",
+            $"Too many failed token requests from this address; retry after {wait} seconds.").Answer(context).ExecuteAsync(context);
     }
 
     /// <summary>The address failures are counted under: IPv4 as is, IPv6 by its /64, which one subscriber usually holds whole.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using StatsApi.Tokens;
 
 namespace StatsApi.RateLimiting;
 
@@ -35,7 +36,7 @@ public static class RateLimitDocs
                 Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = new OpenApiHeaderReference("Retry-After", context.Document) },
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(Tokens.OAuthError), context.Document) },
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(OAuthError), context.Document) },
                 },
             };
             return Task.CompletedTask;

@@ -1,15 +1,15 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Http;
 using StatsApi.Paging;
-using StatsApi.Tokens;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Tokens;
 
 namespace StatsApi.Schools;
 
+[Example($$"""{"school_id":"oakwood-primary","name":"Oakwood Primary School","time_zone":"Europe/London","created_at":"{{ExampleValues.Instant}}"}""", NextPagePath = "/v1/schools", NextPageKey = """{"SchoolId":"oakwood-primary"}""")]
 public sealed record SchoolResponse(string SchoolId, string Name, string TimeZone, DateTime CreatedAt);
 
 public static class SchoolEndpoints

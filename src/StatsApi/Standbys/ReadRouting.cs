@@ -1,6 +1,6 @@
 using Npgsql;
 using StatsApi.Auth;
-using StatsApi.Http;
+using StatsApi.Data;
 
 namespace StatsApi.Standbys;
 

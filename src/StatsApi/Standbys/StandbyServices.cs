@@ -1,23 +1,31 @@
 using Npgsql;
+using StatsApi.Data;
 using StatsApi.Redis;
 
 namespace StatsApi.Standbys;
 
 public static class StandbyServices
 {
-    /// <summary>Whether the connection string names several hosts (Host=primary:5432,standby:5432).</summary>
-    public static bool NamesSeveralHosts(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString).Host?.Contains(',', StringComparison.Ordinal) == true;
-
     /// <summary>
-    /// NpgsqlDataSource is the primary, wherever it is among the hosts: everything that writes or must be
-    /// current takes it. Operations marked <see cref="StandbyReads.ReadsOnStandby"/> read on the standbys.
+    /// With several hosts in the connection string, operations marked <see cref="StandbyReads.ReadsOnStandby"/>
+    /// read on the standbys; with one, that host answers every read, as every write.
     /// </summary>
-    public static IServiceCollection AddStandbyReads(this IServiceCollection services, IConfiguration configuration, string connectionString,
-        Action<IServiceProvider, NpgsqlDataSourceBuilder> configure)
+    public static IHostApplicationBuilder AddStatsApiReads(this IHostApplicationBuilder builder)
     {
-        services.AddSingleton(sp => sp.GetRequiredService<NpgsqlMultiHostDataSource>().WithTargetSession(TargetSessionAttributes.Primary));
-        services.AddMultiHostNpgsqlDataSource(connectionString, configure);
+        var connectionString = builder.Configuration.GetConnectionString("Default")!;
+        if (DataServices.NamesSeveralHosts(connectionString))
+        {
+            builder.Services.AddStandbyReads(builder.Configuration, connectionString);
+        }
+        else
+        {
+            builder.Services.AddOneHostReads();
+        }
+        return builder;
+    }
+
+    private static IServiceCollection AddStandbyReads(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
         services.AddStatsApiRedis(configuration);
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<StandbyMonitor>(sp, connectionString));
         services.AddHostedService(sp => sp.GetRequiredService<StandbyMonitor>());
@@ -27,8 +35,7 @@ public static class StandbyServices
         return services;
     }
 
-    /// <summary>One host: it answers every read, as every write.</summary>
-    public static IServiceCollection AddOneHostReads(this IServiceCollection services)
+    private static IServiceCollection AddOneHostReads(this IServiceCollection services)
     {
         services.AddSingleton(ReadRouting.OneHost);
         services.AddScoped(sp => new ReadDataSource(sp.GetRequiredService<NpgsqlDataSource>()));

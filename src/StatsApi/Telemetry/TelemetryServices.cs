@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -37,7 +36,7 @@ public static class TelemetryServices
         openTelemetry.WithTracing(tracing =>
         {
             // Probes arrive every few seconds from every orchestrator: recorded, they would bury the requests.
-            tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !Health.IsProbe(context.Request.Path))
+            tracing.AddAspNetCoreInstrumentation(o => o.Filter = context => !Probes.IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddNpgsql();
             if (otlp)

@@ -11,8 +11,6 @@ public static class TokenServices
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<SigningKeys>();
-        builder.Services.AddSingleton<ApiClients>();
-        builder.Services.AddSingleton<TokenIssuer>();
         builder.Services.AddHostedService<SigningKeyRefresher>();
         return builder;
     }

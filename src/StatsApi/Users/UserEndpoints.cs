@@ -7,11 +7,10 @@ using StatsApi.Auth;
 using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
-using StatsApi.Schools;
-using StatsApi.Tokens;
-using StatsApi.Writes;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Tokens;
+using StatsApi.Writes;
 
 namespace StatsApi.Users;
 

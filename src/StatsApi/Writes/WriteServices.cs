@@ -1,4 +1,3 @@
-
 namespace StatsApi.Writes;
 
 public static class WriteServices

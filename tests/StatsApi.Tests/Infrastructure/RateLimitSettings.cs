@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using StatsApi.Clients;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests.Infrastructure;

@@ -1,8 +1,8 @@
 using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StatsApi.Data;
+using StatsApi.Demo;
 using StatsApi.Standbys;
 
 namespace StatsApi.Tests.Infrastructure;

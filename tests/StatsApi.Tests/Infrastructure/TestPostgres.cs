@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using StatsApi.Data;
 using Testcontainers.PostgreSql;
+using StatsApi.Data;
+using StatsApi.Demo;
 
 namespace StatsApi.Tests.Infrastructure;
 

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Options;
-using StatsApi.Auth;
 using StatsApi.Http;
 
-namespace StatsApi.Configuration;
+namespace StatsApi.Hosting;
 
 /// <summary>
 /// Every settings section is bound and checked once, before the service or a command touches the

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Microsoft.Extensions.Options;
 using StatsApi.Auth;
+using StatsApi.Clients;
 using StatsApi.Docs;
 using StatsApi.RateLimiting;
+using StatsApi.Tokens;
 
-namespace StatsApi.Tokens;
+namespace StatsApi.OAuth;
 
 public static class TokenEndpoints
 {
@@ -52,8 +54,8 @@ public static class TokenEndpoints
 
     private static RouteHandlerBuilder MapIssue(RouteGroupBuilder group, string path, bool edxCompatible) =>
         group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth, Npgsql.NpgsqlDataSource dataSource) =>
-                PersonTokens.PersonTokenExchange.Applies(http.Request)
-                    ? PersonTokens.PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
+                PersonTokenExchange.Applies(http.Request)
+                    ? PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
                     : IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
             .LimitFailedAttempts()
             .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
@@ -79,7 +81,7 @@ public static class TokenEndpoints
         operation.Parameters ??= [];
         operation.Parameters.Add(new OpenApiParameter
         {
-            Name = PersonTokens.PersonTokenExchange.ClientSecretHeader,
+            Name = PersonClaims.ClientSecretHeader,
             In = ParameterLocation.Header,
             Description = "The API-token exchange only: the client's secret. The person's API token goes in 'Authorization: Basic {api_token}' (apiToken).",
             Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1 },
@@ -219,8 +221,7 @@ public static class TokenEndpoints
 
     internal static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure)
     {
-        Http.AnsweredError.Record(http, failure.Error);
-        return TypedResults.Json(new OAuthError(failure.Error, failure.Description, http.TraceIdentifier), statusCode: failure.Status);
+        return failure.Answer(http);
     }
 
     private static ContentHttpResult GetJwks(SigningKeys keys, HttpContext http)

@@ -1,6 +1,6 @@
-namespace StatsApi.Http;
+namespace StatsApi.Logging;
 
-public static class Logging
+public static class LoggingServices
 {
     /// <summary>JSON lines on stdout for the server; admin commands keep their output for people.</summary>
     public static IHostApplicationBuilder AddStatsApiLogging(this IHostApplicationBuilder builder, bool isCommand)
@@ -19,5 +19,12 @@ public static class Logging
                 new JsonLinesWriter(Console.OpenStandardOutput()), services.GetService<TimeProvider>() ?? TimeProvider.System));
         }
         return builder;
+    }
+
+    /// <summary>First of all middleware, so every answer, even a refusal, carries X-Request-Id and is logged.</summary>
+    public static WebApplication UseStatsApiRequestLog(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        return app;
     }
 }

@@ -3,13 +3,15 @@ using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using StatsApi.Auth;
 using StatsApi.Docs;
+using StatsApi.Auth;
 using StatsApi.Http;
+using StatsApi.Tokens;
 
-namespace StatsApi.Tokens;
+namespace StatsApi.Clients;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[Example("""{"name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"]}""")]
 public sealed record ClientRequest
 {
     [Required, MaxLength(200)]
@@ -29,6 +31,7 @@ public sealed record ClientRequest
 
 /// <summary>The fields to change; a field left out keeps its value.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[Example("""{"tier":"premium"}""")]
 public sealed record ClientChanges
 {
     [MaxLength(200)]
@@ -41,9 +44,11 @@ public sealed record ClientChanges
     public IReadOnlyList<string>? Scopes { get; init; }
 }
 
+[Example($$"""{"data":[{"client_id":"{{ExampleValues.ClientId}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"],"created_at":"{{ExampleValues.Instant}}","secret_rotated_at":"{{ExampleValues.Instant}}","revoked_at":null}]}""")]
 public sealed record ClientList(IReadOnlyList<ApiClient> Data);
 
 /// <summary>The credentials of a new or re-keyed client: the only time the secret is shown.</summary>
+[Example($$"""{"client_id":"{{ExampleValues.ClientId}}","client_secret":"{{ExampleValues.ClientSecret}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"]}""")]
 public sealed record ClientCredentialsResponse(string ClientId, string ClientSecret, string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes)
 {
     public static ClientCredentialsResponse From(ClientCredentials credentials) => new(credentials.Client.ClientId, credentials.ClientSecret,

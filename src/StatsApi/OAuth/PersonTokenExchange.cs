@@ -1,8 +1,12 @@
 using System.Net.Http.Headers;
 using Npgsql;
+using StatsApi.Auth;
+using StatsApi.Clients;
+using StatsApi.PersonTokens;
 using StatsApi.Tokens;
+using StatsApi.RateLimiting;
 
-namespace StatsApi.PersonTokens;
+namespace StatsApi.OAuth;
 
 /// <summary>
 /// Edunation's exchange on the token endpoint: the tool's client secret in a client_secret header and a
@@ -12,12 +16,11 @@ namespace StatsApi.PersonTokens;
 /// </summary>
 public static class PersonTokenExchange
 {
-    public const string ClientSecretHeader = "client_secret";
 
     /// <summary>The grant_type a request may name; a request with the client_secret header may also name none.</summary>
     public const string GrantType = "urn:statsapi:grant-type:api-token";
 
-    public static bool Applies(HttpRequest request) => request.Headers.ContainsKey(ClientSecretHeader);
+    public static bool Applies(HttpRequest request) => request.Headers.ContainsKey(PersonClaims.ClientSecretHeader);
 
     public static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, NpgsqlDataSource dataSource)
     {
@@ -45,7 +48,7 @@ public static class PersonTokenExchange
                 $"With a client_secret header the grant is the API-token exchange: leave grant_type out or send {GrantType}."));
         }
 
-        var secrets = request.Headers[ClientSecretHeader];
+        var secrets = request.Headers[PersonClaims.ClientSecretHeader];
         var client = secrets.Count == 1 ? await clients.AuthenticateBySecretAsync(secrets[0]!, http.RequestAborted) : null;
         if (client is null)
         {
@@ -94,7 +97,7 @@ public static class PersonTokenExchange
     // and a tool's users with deleted API tokens do not spend the failures its client may have.
     private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description)
     {
-        RateLimiting.FailedTokenRequests.Record(http, null);
+        FailedTokenRequests.Record(http, null);
         return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));
     }
 }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
+using StatsApi.Data;
 using StatsApi.Tokens;
+using StatsApi.Auth;
 
-namespace StatsApi.Data;
+namespace StatsApi.Hosting;
 
 public static class StartupTasks
 {
@@ -16,7 +18,7 @@ public static class StartupTasks
         {
             await app.Services.GetRequiredService<SigningKeys>().InitializeAsync(app.Lifetime.ApplicationStopping);
             // Before the first request, so no revoked token slips through the first refresh interval.
-            await app.Services.GetRequiredService<Auth.Revocations>().RefreshAsync(app.Lifetime.ApplicationStopping);
+            await app.Services.GetRequiredService<Revocations>().RefreshAsync(app.Lifetime.ApplicationStopping);
         }
     }
 }

@@ -2,8 +2,12 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using StatsApi.Auth;
+using StatsApi.Clients;
+using StatsApi.Tokens;
+using StatsApi.Telemetry;
+using StatsApi.PersonTokens;
 
-namespace StatsApi.Tokens;
+namespace StatsApi.OAuth;
 
 public sealed record IssuedToken(string AccessToken, int ExpiresIn, string Scope);
 
@@ -13,19 +17,19 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
-        IssueAsync(Telemetry.StatsApiMetrics.ClientCredentials, client.ClientId, client, client.Schools, scopes,
+        IssueAsync(StatsApiMetrics.ClientCredentials, client.ClientId, client, client.Schools, scopes,
             TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], cancellationToken);
 
     /// <summary>A token that acts for a person through a client: sub is the person, role theirs, schools theirs within the client's.</summary>
-    public Task<IssuedToken> IssueForPersonAsync(ApiClient client, PersonTokens.Person person, IReadOnlyList<string> schools, IReadOnlyList<string> scopes,
+    public Task<IssuedToken> IssueForPersonAsync(ApiClient client, Person person, IReadOnlyList<string> schools, IReadOnlyList<string> scopes,
         string secretBinding, CancellationToken cancellationToken = default) =>
-        IssueAsync(Telemetry.StatsApiMetrics.PersonExchange, person.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), client, schools, scopes,
+        IssueAsync(StatsApiMetrics.PersonExchange, person.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture), client, schools, scopes,
             TimeSpan.FromMinutes(tokens.Value.PersonLifetimeMinutes),
             new Dictionary<string, object>
             {
-                [PersonTokens.PersonClaims.Role] = person.Role,
-                [PersonTokens.PersonClaims.ApiToken] = person.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [PersonTokens.PersonClaims.ClientSecretBinding] = secretBinding,
+                [PersonClaims.Role] = person.Role,
+                [PersonClaims.ApiToken] = person.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [PersonClaims.ClientSecretBinding] = secretBinding,
             },
             cancellationToken);
 
@@ -54,7 +58,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             SigningCredentials = await keys.GetSigningCredentialsAsync(cancellationToken),
             Claims = claims,
         });
-        Telemetry.StatsApiMetrics.TokenIssued(grant);
+        StatsApiMetrics.TokenIssued(grant);
         return new IssuedToken(token, (int)lifetime.TotalSeconds, scope);
     }
 }

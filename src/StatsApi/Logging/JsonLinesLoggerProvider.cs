@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace StatsApi.Http;
+namespace StatsApi.Logging;
 
 /// <summary>
 /// The server's log: one JSON object a line on stdout, in the shape of ASP.NET Core's JSON console

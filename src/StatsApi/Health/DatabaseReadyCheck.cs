@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using StatsApi.Data;
 
-namespace StatsApi.Data;
+namespace StatsApi.Health;
 
 /// <summary>
 /// Ready means the database answers and every migration this build knows of is applied. The answer is

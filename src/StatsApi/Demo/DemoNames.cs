@@ -1,4 +1,4 @@
-namespace StatsApi.Data;
+namespace StatsApi.Demo;
 
 /// <summary>The vocabulary of the demo data.</summary>
 internal static class DemoNames

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
+using StatsApi.Http;
 
-namespace StatsApi.Http;
+namespace StatsApi.Data;
 
 /// <summary>
 /// The last line behind the endpoints' own checks: a constraint the database enforced (a concurrent

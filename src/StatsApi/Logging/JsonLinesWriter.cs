@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text;
 
-namespace StatsApi.Http;
+namespace StatsApi.Logging;
 
 /// <summary>
 /// Writes whole lines to a stream from one background thread, many lines to a write. A request only

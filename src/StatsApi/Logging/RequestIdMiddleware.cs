@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using StatsApi.Auth;
+using StatsApi.Http;
 using StatsApi.Telemetry;
 
-namespace StatsApi.Http;
+namespace StatsApi.Logging;
 
 /// <summary>
 /// Gives every request an id and logs one line when it is answered. The id is the caller's X-Request-Id

@@ -1,10 +1,13 @@
 using Dapper;
 using Npgsql;
-using StatsApi.Schools;
+using StatsApi.Auth;
+using StatsApi.Tokens;
+using StatsApi.Http;
 
-namespace StatsApi.Tokens;
+namespace StatsApi.Clients;
 
 // Settable properties rather than a positional record: Dapper binds text[] columns to properties only.
+[Example($$"""{"client_id":"{{ExampleValues.ClientId}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"],"created_at":"{{ExampleValues.Instant}}","secret_rotated_at":"{{ExampleValues.Instant}}","revoked_at":null}""")]
 public record ApiClient
 {
     public string ClientId { get; init; } = "";
@@ -125,7 +128,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
             }, transaction, cancellationToken: cancellationToken));
         if (updated is not null)
         {
-            await Auth.Revocations.RevokeAsync(connection, transaction, Auth.RevocationKind.Client, clientId, cancellationToken);
+            await Revocations.RevokeAsync(connection, transaction, RevocationKind.Client, clientId, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return updated;
@@ -157,7 +160,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         if (revoked is not null)
         {
             // Its tokens already issued stop too, on every instance within the revocation bound.
-            await Auth.Revocations.RevokeAsync(connection, transaction, Auth.RevocationKind.Client, clientId, cancellationToken);
+            await Revocations.RevokeAsync(connection, transaction, RevocationKind.Client, clientId, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return revoked;

@@ -1,21 +1,16 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using StatsApi.Tokens;
+using StatsApi.Http;
 
-namespace StatsApi.Tokens;
+namespace StatsApi.OAuth;
 
-/// <summary>An RFC 6749 error response (section 5.2), with the request id that support looks the request up by.</summary>
-public sealed record OAuthError(string Error, string ErrorDescription, string RequestId);
-
-/// <summary>Why a token request fails: the status and the RFC 6749 error it answers with.</summary>
-public sealed record OAuthFailure(int Status, string Error, string Description)
-{
-    public static OAuthFailure InvalidRequest(string description) => new(StatusCodes.Status400BadRequest, "invalid_request", description);
-}
-
+[Example("""{"access_token":"eyJhbGciOiJFUzI1NiIsImtpZCI6IjJhQTdSVjAxcE9NbVpVaDZNVlNJY0RaN0MtQUhxWnVsWk5IV1hESE91OVUiLCJ0eXAiOiJhdCtqd3QifQ.eyJzdWIiOiJsQ0haSGJsMFpPSmN1eXhRR2V2WWRPUDgzYzZGaXVLeSJ9.MEUCIQDx","token_type":"Bearer","expires_in":3600,"scope":"attendance:read schools:read"}""")]
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
 /// <summary>The documented shape of a token request, in a form or JSON body.</summary>
+[Example("""{"grant_type":"client_credentials","scope":"attendance:read schools:read"}""")]
 public sealed class TokenRequestBody
 {
     /// <summary>Always client_credentials.</summary>
@@ -157,6 +152,12 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
 }
 
 /// <summary>RFC 8414 authorization server metadata (also served as the OpenID configuration).</summary>
+[Example("""
+    {"issuer":"https://localhost:5443","jwks_uri":"https://localhost:5443/.well-known/jwks.json","token_endpoint":"https://localhost:5443/oauth/token",
+     "grant_types_supported":["client_credentials"],"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],
+     "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","schools:read","users:read","users:write"],
+     "response_types_supported":[]}
+    """)]
 public sealed record AuthorizationServerMetadata(
     string Issuer,
     string JwksUri,

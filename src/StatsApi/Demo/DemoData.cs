@@ -2,7 +2,7 @@ using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace StatsApi.Data;
+namespace StatsApi.Demo;
 
 /// <summary>
 /// Realistic demo schools: students in forms, a timetable of lessons over a term, and attendance with

@@ -1,4 +1,4 @@
-namespace StatsApi.Data;
+namespace StatsApi.Demo;
 
 /// <summary>The size and shape of the demo data; the same options always make the same rows.</summary>
 public sealed record DemoDataOptions

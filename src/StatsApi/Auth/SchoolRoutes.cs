@@ -1,6 +1,4 @@
-using StatsApi.Auth;
-
-namespace StatsApi.Schools;
+namespace StatsApi.Auth;
 
 public static class SchoolRoutes
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace StatsApi.Schools;
+namespace StatsApi.Auth;
 
 /// <summary>School ids are lowercase slugs such as "oakwood-primary" (the schools table checks the same).</summary>
 public static partial class SchoolIds

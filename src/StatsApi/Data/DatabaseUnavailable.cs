@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
-using StatsApi.Data;
+using StatsApi.Http;
 
-namespace StatsApi.Http;
+namespace StatsApi.Data;
 
 public enum DatabaseFailure
 {

@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
-using StatsApi.Docs;
 
-namespace StatsApi.Http;
+namespace StatsApi.Docs;
 
 /// <summary>The OpenAPI document and the Swagger UI at /api-docs.</summary>
 public static class ApiDocs

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using StatsApi.Http;
+
+namespace StatsApi.Health;
+
+public static class HealthEndpoints
+{
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        // Live: the process answers. Ready: the database answers and is migrated.
+        app.MapHealthChecks(Probes.LivePath, new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks(Probes.ReadyPath, new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        return app;
+    }
+}

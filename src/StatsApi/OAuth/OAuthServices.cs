@@ -1,0 +1,14 @@
+using StatsApi.Clients;
+
+namespace StatsApi.OAuth;
+
+public static class OAuthServices
+{
+    /// <summary>The token endpoints' services: the client registry they authenticate against and the issuer.</summary>
+    public static IHostApplicationBuilder AddStatsApiOAuth(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ApiClients>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        return builder;
+    }
+}

@@ -1,0 +1,4 @@
+namespace StatsApi.PersonTokens;
+
+/// <summary>A person as the exchange finds them through one of their API tokens.</summary>
+public sealed record Person(string SchoolId, long UserId, string Role, bool Active, long TokenId);
