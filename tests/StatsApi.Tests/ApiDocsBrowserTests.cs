@@ -144,7 +144,9 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     {
         // The certificate is the test's own: the page trusts it as a person would after checking it.
         var context = await browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, ViewportSize = new() { Width = 1280, Height = 900 } });
-        context.SetDefaultTimeout(15_000);
+        // A busy machine renders the page slowly; the waits end as soon as what they wait for is there.
+        context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         var page = await context.NewPageAsync();
         await page.GotoAsync($"{address}/api-docs");
         await Expect(page.Locator(".opblock").First).ToBeVisibleAsync();

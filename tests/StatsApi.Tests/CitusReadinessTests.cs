@@ -110,11 +110,7 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         var (connection, distributed) = await OpenAsync();
         await using var _ = connection;
         var root = Repository.PathOf("src/StatsApi");
-        var statements = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .SelectMany(f => CSharpSql.Statements(Path.GetRelativePath(root, f).Replace('\\', '/'), File.ReadAllText(f)))
-            .ToList();
+        var statements = CSharpSql.StatementsUnder(root);
 
         var failures = new List<string>();
         var spanningSeen = new HashSet<SchoolSpanning>();

@@ -77,10 +77,10 @@ public static class MarkEndpoints
             return Problems.Validation(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await LessonEndpoints.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is not { } lesson
-            || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
+        if (await LessonLookup.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is not { } lesson
+            || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
         {
-            return LessonEndpoints.NotFound(lessonId);
+            return LessonLookup.NotFound(lessonId);
         }
         var rows = (await connection.QueryAsync<MarkResponse>(new CommandDefinition($"""
             select {Columns} from attendance_records
@@ -112,7 +112,7 @@ public static class MarkEndpoints
             var course = await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "select course_id from lessons where school_id = @school and lesson_id = @lessonId for share",
                 new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation))
-                ?? throw SchoolWrites.Refuse(LessonEndpoints.NotFound(lessonId));
+                ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
             await Teaching.RequireOwnCourseAsync(scope, course, "lesson_id");
 
             // One statement for the class: every student checked, and only when all may be marked, the
@@ -246,7 +246,7 @@ public static class MarkEndpoints
     {
         var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true)
             ?? throw SchoolWrites.Refuse(MarkNotFound(lessonId, studentId));
-        var lesson = await LessonEndpoints.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation);
+        var lesson = await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation);
         await Teaching.RequireOwnCourseAsync(scope, lesson!.CourseId, "lesson_id");
         return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
             ? throw SchoolWrites.Refuse(Problems.StaleVersion("mark"))

@@ -26,7 +26,7 @@ public sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthorizat
         {
             var scope = string.Join(' ', missingScopes);
             context.Response.Headers.WWWAuthenticate =
-                $"Bearer realm=\"statsapi\", error=\"insufficient_scope\", scope=\"{scope}\"";
+                $"{Challenges.Bearer}, error=\"insufficient_scope\", scope=\"{scope}\"";
             problem = Problems.Create(StatusCodes.Status403Forbidden, ScopeRequirement.FailureCode,
                 "The token lacks a required scope.", $"This operation needs the scope '{scope}'.");
         }

@@ -115,8 +115,8 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
 
         // RFC 6750 section 3: no error code when the request carried no token at all.
         response.Headers.WWWAuthenticate = failure is not null
-            ? $"Bearer realm=\"statsapi\", error=\"invalid_token\", error_description=\"{detail}\""
-            : "Bearer realm=\"statsapi\"";
+            ? $"{Challenges.Bearer}, error=\"invalid_token\", error_description=\"{detail}\""
+            : Challenges.Bearer;
         response.StatusCode = StatusCodes.Status401Unauthorized;
         var problem = Problems.Create(
             StatusCodes.Status401Unauthorized,

@@ -4,6 +4,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StatsApi.Tokens;
+using StatsApi.Data;
 
 namespace StatsApi.Auth;
 
@@ -85,7 +86,7 @@ public sealed class RevocationRefresher(Revocations revocations, IOptions<AuthOp
             {
                 await revocations.RefreshAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            catch (Exception ex) when (DatabaseUnavailable.IsFromTheDatabase(ex))
             {
                 logger.LogWarning(ex, "Could not reload revocations; keeping the ones loaded");
             }

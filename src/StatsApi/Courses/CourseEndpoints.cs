@@ -27,7 +27,6 @@ public sealed class CourseListQuery : PageQuery
 public static class CourseEndpoints
 {
     public const string Resource = "courses";
-    private const string Columns = "course_id, school_id, code, name, teacher_id, created_at, updated_at, version";
 
     public static RouteGroupBuilder MapCourses(this IEndpointRouteBuilder routes)
     {
@@ -71,7 +70,7 @@ public static class CourseEndpoints
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var rows = (await connection.QueryAsync<CourseResponse>(new CommandDefinition($"""
-            select {Columns} from courses
+            select {CourseLookup.Columns} from courses
             where school_id = @school
               and (@after::bigint is null or course_id > @after)
               and (@teacher::bigint is null or teacher_id = @teacher)
@@ -99,10 +98,10 @@ public static class CourseEndpoints
         HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "course_id")] long courseId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        var course = await FindAsync(connection, null, school.Id, courseId, http.RequestAborted);
-        if (course is null || !await StudentMaySeeAsync(connection, http, school.Id, courseId))
+        var course = await CourseLookup.FindAsync(connection, null, school.Id, courseId, http.RequestAborted);
+        if (course is null || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, courseId))
         {
-            return NotFound(courseId);
+            return CourseLookup.NotFound(courseId);
         }
         http.Response.Headers.ETag = Preconditions.ETagOf(course.Version);
         return TypedResults.Ok(course);
@@ -124,7 +123,7 @@ public static class CourseEndpoints
             }
             var created = await WriteAsync(scope, $"""
                 insert into courses (school_id, code, name, teacher_id) values (@school, @Code, @Name, @TeacherId)
-                returning {Columns}
+                returning {CourseLookup.Columns}
                 """, new { school = school.Id, Code = body.Code!.Trim(), Name = body.Name!.Trim(), body.TeacherId });
             await scope.AuditAsync("create", "course", created.CourseId);
             return Written.Of(http, StatusCodes.Status201Created, created,
@@ -142,8 +141,8 @@ public static class CourseEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation, forUpdate: true)
-                ?? throw SchoolWrites.Refuse(NotFound(courseId));
+            var current = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation, forUpdate: true)
+                ?? throw SchoolWrites.Refuse(CourseLookup.NotFound(courseId));
             if (Preconditions.IfMatch(http.Request, current.Version) is false)
             {
                 throw SchoolWrites.Refuse(Problems.StaleVersion("course"));
@@ -156,7 +155,7 @@ public static class CourseEndpoints
                 update courses set code = coalesce(@Code, code), name = coalesce(@Name, name), teacher_id = coalesce(@TeacherId, teacher_id),
                                    version = version + 1, updated_at = now()
                 where school_id = @school and course_id = @courseId
-                returning {Columns}
+                returning {CourseLookup.Columns}
                 """, new { school = school.Id, courseId, Code = body.Code?.Trim(), Name = body.Name?.Trim(), body.TeacherId });
             await scope.AuditAsync("update", "course", courseId);
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
@@ -174,19 +173,4 @@ public static class CourseEndpoints
             throw SchoolWrites.Refuse(Problems.Conflict("code_taken", "code", "Another course of the school has this code."));
         }
     }
-
-    internal static async Task<CourseResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long courseId,
-        CancellationToken cancellationToken, bool forUpdate = false) =>
-        await connection.QuerySingleOrDefaultAsync<CourseResponse>(new CommandDefinition(
-            $"select {Columns} from courses where school_id = @school and course_id = @courseId {(forUpdate ? "for update" : "")}",
-            new { school, courseId }, transaction, cancellationToken: cancellationToken));
-
-    /// <summary>A student sees only the courses they are enrolled in; anyone else sees every course of the school.</summary>
-    internal static async Task<bool> StudentMaySeeAsync(NpgsqlConnection connection, HttpContext http, string school, long courseId) =>
-        Caller.ActingStudent(http.User) is not { } student ||
-        await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from enrolments where school_id = @school and course_id = @courseId and student_id = @student)",
-            new { school, courseId, student }, cancellationToken: http.RequestAborted));
-
-    internal static ProblemHttpResult NotFound(long courseId) => Problems.NotFound("course", $"The school has no course {courseId}.");
 }

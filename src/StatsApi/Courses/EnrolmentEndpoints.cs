@@ -47,10 +47,10 @@ public static class EnrolmentEndpoints
             return Problems.Validation(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await CourseEndpoints.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null
-            || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, courseId))
+        if (await CourseLookup.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null
+            || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, courseId))
         {
-            return CourseEndpoints.NotFound(courseId);
+            return CourseLookup.NotFound(courseId);
         }
         var rows = (await connection.QueryAsync<EnrolmentResponse>(new CommandDefinition($"""
             select {Columns} from enrolments
@@ -69,8 +69,8 @@ public static class EnrolmentEndpoints
     {
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            _ = await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation)
-                ?? throw SchoolWrites.Refuse(CourseEndpoints.NotFound(courseId));
+            _ = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation)
+                ?? throw SchoolWrites.Refuse(CourseLookup.NotFound(courseId));
             await People.RequireAsync(scope, studentId, Roles.Student, "student_id");
             var created = await scope.Connection.QuerySingleOrDefaultAsync<EnrolmentResponse>(new CommandDefinition($"""
                 insert into enrolments (school_id, course_id, student_id, enrolled_on)

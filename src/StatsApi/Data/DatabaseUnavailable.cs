@@ -29,6 +29,13 @@ public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger
     private long _lastOutageLogged = long.MinValue;
     private long _unloggedOutages;
 
+    /// <summary>
+    /// A failure that came from the database or the way to it, which a background task waits out and tries
+    /// again; anything else is a bug and must not be swallowed.
+    /// </summary>
+    public static bool IsFromTheDatabase(Exception exception) =>
+        exception is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException;
+
     public static DatabaseFailure Classify(Exception exception) => exception switch
     {
         _ when WriteTransactions.IsWriteConflict(exception) => DatabaseFailure.WriteConflict,

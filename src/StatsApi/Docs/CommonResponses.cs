@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using StatsApi.Http;
 using StatsApi.Tokens;
 using StatsApi.Auth;
 
@@ -106,7 +107,7 @@ public static class CommonResponses
         ["Location"] = new("The created object's path.", JsonSchemaType.String, "/v1/schools/oakwood-primary/lessons/318", Required: true),
         ["Idempotent-Replayed"] = new("true when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String, "true"),
         ["WWW-Authenticate"] = new("The Bearer challenge (RFC 6750): error=\"invalid_token\" and a description when a token was sent, none when none was.",
-            JsonSchemaType.String, "Bearer realm=\"statsapi\", error=\"invalid_token\", error_description=\"The access token has expired; request a new one.\"", Required: true),
+            JsonSchemaType.String, Challenges.Bearer + ", error=\"invalid_token\", error_description=\"The access token has expired; request a new one.\"", Required: true),
         ["Retry-After"] = new("Seconds to wait before retrying.", JsonSchemaType.Integer, 5, Required: true),
         ["RateLimit"] = new("What is left of the quota and the seconds until it resets (draft-ietf-httpapi-ratelimit-headers).", JsonSchemaType.String, "\"standard\";r=0;t=42"),
         ["RateLimit-Policy"] = new("The client's quota: requests per window of seconds for its tier (draft-ietf-httpapi-ratelimit-headers).", JsonSchemaType.String, "\"standard\";q=600;w=60"),

@@ -71,7 +71,7 @@ public static class Examples
 
     // The cursor a list hands out after the example row: its key, encoded as the list encodes it.
     private static string? NextCursor(ExampleAttribute? row) =>
-        row is { NextPagePath: not null, NextPageKey: { } key } ? Cursor.Encode(JsonNode.Parse(key)) : null;
+        row is { NextPagePath: not null, NextPageKey: { } key } ? Cursor.FromJson(key) : null;
 
     /// <summary>Gives the parameter its example, where Try it out uses it when required and in its schema otherwise.</summary>
     public static void Apply(OpenApiParameter parameter, Type? pageRow)

@@ -35,7 +35,7 @@ public sealed class DatabaseReadyCheck(Migrator migrator, TimeProvider time) : I
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"Pending migrations: {string.Join(", ", pending)}");
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (DatabaseUnavailable.IsFromTheDatabase(ex))
         {
             return HealthCheckResult.Unhealthy("Database unreachable", ex);
         }

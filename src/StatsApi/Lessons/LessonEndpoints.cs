@@ -2,7 +2,6 @@ using System.ComponentModel;
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Courses;
 using StatsApi.Docs;
@@ -34,11 +33,6 @@ public sealed class LessonListQuery : PageQuery
 public static class LessonEndpoints
 {
     public const string Resource = "lessons";
-
-    private const string Columns = """
-        l.lesson_id, l.school_id, l.course_id, l.teacher_id, l.starts_at, l.ends_at, l.room, l.created_at, l.updated_at, l.version,
-        (select count(*) from attendance_records a where a.school_id = l.school_id and a.lesson_id = l.lesson_id) as marks
-        """;
 
     public static RouteGroupBuilder MapLessons(this IEndpointRouteBuilder routes)
     {
@@ -90,7 +84,7 @@ public static class LessonEndpoints
         // as a join filter on the school's time zone, the term's bounds made it read the school's
         // every lesson (measured at 10^7 records: 3.6 ms a page).
         var rows = (await connection.QueryAsync<LessonResponse>(new CommandDefinition($"""
-            select {Columns}
+            select {LessonLookup.Columns}
             from lessons l
             where l.school_id = @school
               and (@course::bigint is null or l.course_id = @course)
@@ -127,10 +121,10 @@ public static class LessonEndpoints
         HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "lesson_id")] long lessonId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        var lesson = await FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);
-        if (lesson is null || !await CourseEndpoints.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
+        var lesson = await LessonLookup.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);
+        if (lesson is null || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
         {
-            return NotFound(lessonId);
+            return LessonLookup.NotFound(lessonId);
         }
         http.Response.Headers.ETag = Preconditions.ETagOf(lesson.Version);
         return TypedResults.Ok(lesson);
@@ -146,7 +140,7 @@ public static class LessonEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var course = await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
+            var course = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}."));
             await Teaching.RequireOwnCourseAsync(scope, course.CourseId);
             var teacher = body.TeacherId ?? course.TeacherId
@@ -158,7 +152,7 @@ public static class LessonEndpoints
                 returning lesson_id
                 """, new { school = school.Id, course = course.CourseId, teacher, StartsAt = body.StartsAt!.Value.ToUniversalTime(), EndsAt = body.EndsAt!.Value.ToUniversalTime(), Room = body.Room?.Trim() },
                 scope.Transaction, cancellationToken: scope.Cancellation));
-            var created = (await FindAsync(scope.Connection, scope.Transaction, school.Id, id, scope.Cancellation))!;
+            var created = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, id, scope.Cancellation))!;
             await scope.AuditAsync("create", "lesson", id);
             return Written.Of(http, StatusCodes.Status201Created, created, SchoolRoutes.PathOf(school.Id, Resource, id), Preconditions.ETagOf(created.Version));
         });
@@ -185,7 +179,7 @@ public static class LessonEndpoints
             }
             if (body.CourseId is { } course)
             {
-                if (await CourseEndpoints.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
+                if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
                 {
                     throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
                 }
@@ -211,7 +205,7 @@ public static class LessonEndpoints
                 Room = body.Room?.Trim(),
             },
                 scope.Transaction, cancellationToken: scope.Cancellation));
-            var updated = (await FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation))!;
+            var updated = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation))!;
             await scope.AuditAsync("update", "lesson", lessonId);
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
         });
@@ -253,18 +247,10 @@ public static class LessonEndpoints
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "select 1 from lessons where school_id = @School and lesson_id = @lessonId for update",
             new { scope.School, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
-        var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation)
-            ?? throw SchoolWrites.Refuse(NotFound(lessonId));
+        var current = await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation)
+            ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
         return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
             ? throw SchoolWrites.Refuse(Problems.StaleVersion("lesson"))
             : current;
     }
-
-    internal static async Task<LessonResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long lessonId,
-        CancellationToken cancellationToken) =>
-        await connection.QuerySingleOrDefaultAsync<LessonResponse>(new CommandDefinition(
-            $"select {Columns} from lessons l where l.school_id = @school and l.lesson_id = @lessonId",
-            new { school, lessonId }, transaction, cancellationToken: cancellationToken));
-
-    internal static ProblemHttpResult NotFound(long lessonId) => Problems.NotFound("lesson", $"The school has no lesson {lessonId}.");
 }

@@ -72,17 +72,11 @@ public static class PersonTokenExchange
             return InvalidGrant(http, "The client is not approved for the school of the API token's person.");
         }
 
-        IReadOnlyList<string> scopes = PersonRoles.Narrow(client.Scopes, person.Role);
-        if (parameters.TryGetValue("scope", out var requested))
+        if (ScopeRequest.Choose(parameters.GetValueOrDefault("scope"),
+                PersonRoles.Narrow(client.Scopes, person.Role), refused => $"Neither the client nor a {person.Role} may hold: {refused}.",
+                out var scopes) is { } scopeFailure)
         {
-            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
-            var refused = asked.Where(s => !scopes.Contains(s)).ToList();
-            if (asked.Count == 0 || refused.Count > 0)
-            {
-                return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_scope",
-                    asked.Count == 0 ? "scope is empty." : $"Neither the client nor a {person.Role} may hold: {string.Join(' ', refused)}."));
-            }
-            scopes = asked;
+            return TokenEndpoints.Error(http, scopeFailure);
         }
         if (scopes.Count == 0)
         {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using StatsApi.Auth;
 using StatsApi.Clients;
 using StatsApi.Docs;
+using StatsApi.Http;
 using StatsApi.RateLimiting;
 using StatsApi.Tokens;
 
@@ -102,7 +103,7 @@ public static class TokenEndpoints
                 Description = "The scheme the client authenticates with (RFC 6749 section 5.2).",
                 Required = true,
                 Schema = new OpenApiSchema { Type = JsonSchemaType.String },
-                Example = "Basic realm=\"statsapi\", charset=\"UTF-8\"",
+                Example = Challenges.Basic,
             };
         }
     }
@@ -187,18 +188,9 @@ public static class TokenEndpoints
             return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_target", $"This service issues tokens for the audience '{auth.Audience}' only."));
         }
 
-        IReadOnlyList<string> scopes = client.Scopes;
-        var requested = request["scope"];
-        if (requested is not null)
+        if (ScopeRequest.Choose(request["scope"], client.Scopes, refused => $"The client is not granted: {refused}.", out var scopes) is { } scopeFailure)
         {
-            var asked = requested.Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
-            var refused = asked.Where(s => !client.Scopes.Contains(s)).ToList();
-            if (asked.Count == 0 || refused.Count > 0)
-            {
-                return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_scope",
-                    asked.Count == 0 ? "scope is empty." : $"The client is not granted: {string.Join(' ', refused)}."));
-            }
-            scopes = asked;
+            return Error(http, scopeFailure);
         }
 
         var tokenType = request["token_type"];
@@ -215,7 +207,7 @@ public static class TokenEndpoints
     {
         FailedTokenRequests.Record(http, claimedClientId);
         // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
-        http.Response.Headers.WWWAuthenticate = "Basic realm=\"statsapi\", charset=\"UTF-8\"";
+        http.Response.Headers.WWWAuthenticate = Challenges.Basic;
         return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));
     }
 

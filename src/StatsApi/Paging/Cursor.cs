@@ -11,6 +11,9 @@ public static class Cursor
 {
     public static string Encode<TKey>(TKey key) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(key));
 
+    /// <summary>The cursor of a key written as the JSON <see cref="Encode"/> makes of it.</summary>
+    public static string FromJson(string keyJson) => Base64UrlEncoder.Encode(System.Text.Encoding.UTF8.GetBytes(keyJson));
+
     /// <summary>The key, or false when the text is not a cursor of this list.</summary>
     public static bool TryDecode<TKey>(string text, out TKey? key) where TKey : class
     {

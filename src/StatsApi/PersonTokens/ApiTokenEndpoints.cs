@@ -93,7 +93,7 @@ public static class ApiTokenEndpoints
     private static async Task<Results<Ok<ApiTokenList>, ProblemHttpResult>> ListAsync(HttpContext http, NpgsqlDataSource dataSource, (string School, long UserId) owner)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await UserEndpoints.FindAsync(connection, null, owner.School, owner.UserId, http.RequestAborted) is null)
+        if (await People.FindAsync(connection, null, owner.School, owner.UserId, http.RequestAborted) is null)
         {
             return Problems.NotFound("user", $"The school has no user {owner.UserId}.");
         }
@@ -109,7 +109,7 @@ public static class ApiTokenEndpoints
         }
         return await writes.RunAsync(http, new AuthorizedSchool(owner.School), (body, replacing), async scope =>
         {
-            _ = await UserEndpoints.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation)
+            _ = await People.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(Problems.NotFound("user", $"The school has no user {owner.UserId}."));
             var name = body?.Name?.Trim();
             if (replacing is { } old)

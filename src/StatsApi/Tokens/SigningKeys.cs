@@ -6,6 +6,7 @@ using Dapper;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using Npgsql;
+using StatsApi.Data;
 
 namespace StatsApi.Tokens;
 
@@ -115,7 +116,7 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         {
             await RefreshAsync();
         }
-        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        catch (Exception ex) when (DatabaseUnavailable.IsFromTheDatabase(ex))
         {
             logger.LogWarning(ex, "Could not reload signing keys");
         }

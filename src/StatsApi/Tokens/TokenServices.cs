@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StatsApi.Data;
 
 namespace StatsApi.Tokens;
 
@@ -28,7 +29,7 @@ public sealed class SigningKeyRefresher(SigningKeys keys, IOptions<TokenOptions>
             {
                 await keys.RefreshAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+            catch (Exception ex) when (DatabaseUnavailable.IsFromTheDatabase(ex))
             {
                 logger.LogWarning(ex, "Could not reload signing keys; keeping the ones loaded");
             }

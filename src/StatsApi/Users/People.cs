@@ -1,13 +1,22 @@
 using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
 using StatsApi.Http;
 using StatsApi.Writes;
 
 namespace StatsApi.Users;
 
-/// <summary>Checks that an id a request names is a person of the school with the role the operation needs.</summary>
+/// <summary>People as other features find them: by id within a school, and whether an id a request names has the role the operation needs.</summary>
 public static class People
 {
+    internal const string Columns = "user_id, school_id, role, given_name, family_name, email, active, created_at, updated_at, version";
+
+    public static async Task<UserResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long userId,
+        CancellationToken cancellationToken, bool forUpdate = false) =>
+        await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
+            $"select {Columns} from users where school_id = @school and user_id = @userId {(forUpdate ? "for update" : "")}",
+            new { school, userId }, transaction, cancellationToken: cancellationToken));
+
     /// <summary>Refuses the write (404 for an id not of this school, 422 for another role or a deactivated person) naming the field.</summary>
     public static async Task RequireAsync(WriteScope scope, long userId, string role, string field)
     {

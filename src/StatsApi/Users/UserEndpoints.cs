@@ -32,7 +32,6 @@ public sealed class UserListQuery : PageQuery
 public static class UserEndpoints
 {
     private const string Resource = "users";
-    private const string Columns = "user_id, school_id, role, given_name, family_name, email, active, created_at, updated_at, version";
 
     public static RouteGroupBuilder MapUsers(this IEndpointRouteBuilder routes)
     {
@@ -76,7 +75,7 @@ public static class UserEndpoints
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var rows = (await connection.QueryAsync<UserResponse>(new CommandDefinition($"""
-            select {Columns} from users u
+            select {People.Columns} from users u
             where u.school_id = @school
               and (@after::bigint is null or u.user_id > @after)
               and (@role::text is null or u.role = @role)
@@ -107,7 +106,7 @@ public static class UserEndpoints
         HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "user_id")] long userId)
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        var user = await FindAsync(connection, null, school.Id, userId, http.RequestAborted);
+        var user = await People.FindAsync(connection, null, school.Id, userId, http.RequestAborted);
         // A student sees their own profile only; anyone else's answers as missing.
         if (user is null || (Caller.ActingStudent(http.User) is { } student && student != userId))
         {
@@ -146,7 +145,7 @@ public static class UserEndpoints
             return await scope.Connection.QuerySingleAsync<UserResponse>(new CommandDefinition($"""
                 insert into users (school_id, role, given_name, family_name, email)
                 values (@school, @Role, @GivenName, @FamilyName, @Email)
-                returning {Columns}
+                returning {People.Columns}
                 """, new { school = scope.School, body.Role, GivenName = body.GivenName!.Trim(), FamilyName = body.FamilyName!.Trim(), body.Email },
                 scope.Transaction, cancellationToken: scope.Cancellation));
         }
@@ -166,7 +165,7 @@ public static class UserEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await FindAsync(scope.Connection, scope.Transaction, school.Id, userId, scope.Cancellation, forUpdate: true)
+            var current = await People.FindAsync(scope.Connection, scope.Transaction, school.Id, userId, scope.Cancellation, forUpdate: true)
                 ?? throw SchoolWrites.Refuse(UserNotFound(userId));
             if (Preconditions.IfMatch(http.Request, current.Version) is false)
             {
@@ -181,7 +180,7 @@ public static class UserEndpoints
                         email = coalesce(@Email, email), active = coalesce(@Active, active),
                         version = version + 1, updated_at = now()
                     where school_id = @school and user_id = @userId
-                    returning {Columns}
+                    returning {People.Columns}
                     """, new { school = school.Id, userId, GivenName = body.GivenName?.Trim(), FamilyName = body.FamilyName?.Trim(), body.Email, body.Active },
                     scope.Transaction, cancellationToken: scope.Cancellation));
             }
@@ -199,12 +198,6 @@ public static class UserEndpoints
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
-
-    internal static async Task<UserResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long userId,
-        CancellationToken cancellationToken, bool forUpdate = false) =>
-        await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
-            $"select {Columns} from users where school_id = @school and user_id = @userId {(forUpdate ? "for update" : "")}",
-            new { school, userId }, transaction, cancellationToken: cancellationToken));
 
     private static ProblemHttpResult UserNotFound(long userId) =>
         Problems.NotFound("user", $"The school has no user {userId}.");

@@ -1,5 +1,6 @@
 using Dapper;
 using Npgsql;
+using StatsApi.Data;
 
 namespace StatsApi.Writes;
 
@@ -17,7 +18,7 @@ public sealed class IdempotencyKeySweeper(NpgsqlDataSource dataSource, ILogger<I
             {
                 await SweepAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            catch (Exception ex) when (DatabaseUnavailable.IsFromTheDatabase(ex))
             {
                 logger.LogWarning(ex, "Could not delete expired idempotency keys; trying again later");
             }

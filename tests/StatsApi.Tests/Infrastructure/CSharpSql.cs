@@ -13,7 +13,8 @@ public sealed record FoundSql(string Source, int Line, string Sql, string? Unres
 /// The SQL a C# file runs, read from its source: every string literal (regular, verbatim, raw,
 /// interpolated) that begins as a statement, with each interpolation resolved from the file's own
 /// string constants or, for a choice such as {(forUpdate ? "for update" : "")}, its first non-empty
-/// literal. An interpolation the file cannot resolve (a method call, a local) is named in Unresolved.
+/// literal, or from another file's constant named as Class.Name (the file named for the class). An
+/// interpolation that cannot be resolved (a method call, a local) is named in Unresolved.
 /// </summary>
 public static partial class CSharpSql
 {
@@ -23,22 +24,34 @@ public static partial class CSharpSql
 
     private const char Marker = '\u0001';
 
-    public static IReadOnlyList<FoundSql> Statements(string source, string code)
+    /// <summary>The statements of every C# file under a folder, named by their path relative to it.</summary>
+    public static IReadOnlyList<FoundSql> StatementsUnder(string root)
     {
-        var literals = Literals(code, 0, code.Length);
-        var constants = new Dictionary<string, Literal>(StringComparer.Ordinal);
-        foreach (var literal in literals)
+        var files = Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                        && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToDictionary(f => f, File.ReadAllText);
+        var elsewhere = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (file, code) in files)
         {
-            if (ConstantName().Match(code[..literal.Start]) is { Success: true } name)
+            var constants = Constants(code, Literals(code, 0, code.Length));
+            foreach (var (name, literal) in constants)
             {
-                constants[name.Groups[1].Value] = literal;
+                elsewhere[$"{Path.GetFileNameWithoutExtension(file)}.{name}"] = Resolve(literal, constants, new Dictionary<string, string>(), [], 0);
             }
         }
+        return files.SelectMany(f => Statements(Path.GetRelativePath(root, f.Key).Replace('\\', '/'), f.Value, elsewhere)).ToList();
+    }
+
+    public static IReadOnlyList<FoundSql> Statements(string source, string code, IReadOnlyDictionary<string, string>? elsewhere = null)
+    {
+        var literals = Literals(code, 0, code.Length);
+        var constants = Constants(code, literals);
         var found = new List<FoundSql>();
         foreach (var literal in literals)
         {
             var unresolved = new List<string>();
-            var text = Resolve(literal, constants, unresolved, 0);
+            var text = Resolve(literal, constants, elsewhere ?? new Dictionary<string, string>(), unresolved, 0);
             if (!StartsAStatement().IsMatch(text))
             {
                 continue;
@@ -85,7 +98,21 @@ public static partial class CSharpSql
         }
     }
 
-    private static string Resolve(Literal literal, Dictionary<string, Literal> constants, List<string> unresolved, int depth)
+    private static Dictionary<string, Literal> Constants(string code, List<Literal> literals)
+    {
+        var constants = new Dictionary<string, Literal>(StringComparer.Ordinal);
+        foreach (var literal in literals)
+        {
+            if (ConstantName().Match(code[..literal.Start]) is { Success: true } name)
+            {
+                constants[name.Groups[1].Value] = literal;
+            }
+        }
+        return constants;
+    }
+
+    private static string Resolve(Literal literal, Dictionary<string, Literal> constants, IReadOnlyDictionary<string, string> elsewhere,
+        List<string> unresolved, int depth)
     {
         var text = new StringBuilder();
         var parts = literal.Text.Split(Marker);
@@ -100,11 +127,15 @@ public static partial class CSharpSql
             var expression = hole.Expression.Trim();
             if (depth < 5 && constants.TryGetValue(expression, out var constant))
             {
-                text.Append(Resolve(constant, constants, unresolved, depth + 1));
+                text.Append(Resolve(constant, constants, elsewhere, unresolved, depth + 1));
+            }
+            else if (elsewhere.TryGetValue(expression, out var qualified))
+            {
+                text.Append(qualified);
             }
             else if (hole.Nested.FirstOrDefault(n => n.Text.Length > 0) is { } choice)
             {
-                text.Append(Resolve(choice, constants, unresolved, depth + 1));
+                text.Append(Resolve(choice, constants, elsewhere, unresolved, depth + 1));
             }
             else
             {

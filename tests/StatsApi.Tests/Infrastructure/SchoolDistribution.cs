@@ -32,9 +32,9 @@ public static partial class SchoolDistribution
             "deletes expired idempotency keys of every school every 10 minutes: a multi-shard DELETE, run on each shard in parallel"),
         new("Schools/SchoolEndpoints.cs", "school_id = any(@approved)",
             "lists the caller's approved schools: school_id = any(array) is routed to the shards of those schools only"),
-        new("Tokens/ApiClients.cs", "school_id = any(@ids)",
+        new("Clients/ApiClients.cs", "school_id = any(@ids)",
             "checks that a client's schools exist when an administrator registers it: the shards of those schools only"),
-        new("Data/DemoData.cs", "school_id = any(@ids)",
+        new("Demo/DemoData.cs", "school_id = any(@ids)",
             "the seed command checks and counts its own demo schools: the shards of those schools only"),
     ];
 
