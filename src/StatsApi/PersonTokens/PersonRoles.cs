@@ -29,7 +29,8 @@ public static class PersonClaims
 }
 
 /// <summary>A person as the exchange finds them through one of their API tokens.</summary>
-public sealed record Person(string SchoolId, long UserId, string Role, bool Active, long TokenId);
+/// <summary>The person an API token belongs to; Generation is theirs in the revocations, carried by the tokens issued for them.</summary>
+public sealed record Person(string SchoolId, long UserId, string Role, bool Active, long TokenId, long Generation);
 
 public static class PersonRoles
 {

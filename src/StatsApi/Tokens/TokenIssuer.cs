@@ -26,6 +26,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
                 [PersonTokens.PersonClaims.Role] = person.Role,
                 [PersonTokens.PersonClaims.ApiToken] = person.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [PersonTokens.PersonClaims.ClientSecretBinding] = secretBinding,
+                [Revocations.PersonGenerationClaim] = person.Generation,
             },
             cancellationToken);
 
@@ -42,6 +43,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             ["schools"] = schools,
             ["scope"] = scope,
             ["jti"] = Guid.NewGuid().ToString("N"),
+            [Revocations.ClientGenerationClaim] = client.Generation,
         };
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {
