@@ -159,7 +159,8 @@ public partial class OperationContractTests
         {
             body["marks"]![0]!["status"] = $"{body["marks"]![0]!["status"]}" == "absent" ? "present" : "absent";
             return body;
-        }),
+        }
+        ),
         ["CreateMyApiToken"] = ((_, body) => body, body => Set(body, "name", "Changed")),
         ["CreateUsersApiToken"] = ((_, body) => body, body => Set(body, "name", "Changed")),
     };
