@@ -49,10 +49,6 @@ public sealed class Revocations(NpgsqlDataSource dataSource, IOptions<TokenOptio
             on conflict (kind, subject) do update set revoked_at = now(), generation = token_revocations.generation + 1
             """, new { kind = Name(kind), subject }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>SQL for the subject's current generation (0 when never revoked), to read in the same statement as what a token is issued from.</summary>
-    public static string GenerationOf(string kind, string subjectSql) =>
-        $"coalesce((select r.generation from token_revocations r where r.kind = '{kind}' and r.subject = {subjectSql}), 0)";
-
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         // A revocation older than the longest token lifetime (and the clock skew) can refuse nothing.

@@ -28,8 +28,10 @@ public static class PersonClaims
             System.Text.Encoding.ASCII.GetBytes(BindingOf(presented)), System.Text.Encoding.ASCII.GetBytes(binding));
 }
 
-/// <summary>A person as the exchange finds them through one of their API tokens.</summary>
-/// <summary>The person an API token belongs to; Generation is theirs in the revocations, carried by the tokens issued for them.</summary>
+/// <summary>
+/// A person as the exchange finds them through one of their API tokens; Generation is theirs in the
+/// revocations, carried by the tokens issued for them.
+/// </summary>
 public sealed record Person(string SchoolId, long UserId, string Role, bool Active, long TokenId, long Generation);
 
 public static class PersonRoles

@@ -31,8 +31,10 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
 {
     private const string Columns = "client_id, name, tier, schools, scopes, created_at, secret_rotated_at, revoked_at";
 
-    // Read in the same statement as the grants, so a token carries the generation that its grants had.
-    private static readonly string IssuingColumns = $"{Columns}, {Auth.Revocations.GenerationOf("client", "api_clients.client_id")} as generation";
+    // The client's generation in the revocations (0 before any), read in the same statement as its grants,
+    // so a token carries the generation its grants had.
+    private const string IssuingColumns =
+        $"{Columns}, coalesce((select r.generation from token_revocations r where r.kind = 'client' and r.subject = api_clients.client_id), 0) as generation";
 
     // Compared against when the client id is unknown, so a miss costs what a hit costs.
     private static readonly byte[] UnknownClientHash = ClientSecrets.Hash(ClientSecrets.NewSecret());
