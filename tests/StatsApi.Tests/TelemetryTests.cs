@@ -153,4 +153,39 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         Assert.Equal(200, line.Properties["Status"]);
         Assert.DoesNotContain(app.Logs.Lines, l => l.Contains(credentials.ClientSecret, StringComparison.Ordinal) || l.Contains(token, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task TierLimitDecisionsAndBothKindsOf429AreCountedOnTheMetricsPort()
+    {
+        await using var limited = app.CreateRestarted(RateLimitSettings.Of(60, ("free", 1, 100), ("standard", 100, 12)));
+        var (_, free) = await limited.ClientOfTierAsync("free", "oakwood-primary");
+        var (_, standard) = await limited.ClientOfTierAsync("standard", "oakwood-primary");
+        Assert.Equal(HttpStatusCode.OK, (await free.GetAsync(Summary)).StatusCode);
+        await (await free.GetAsync(Summary)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        // The summary costs 5: two fit in the cost quota of 12, a third does not.
+        Assert.Equal(HttpStatusCode.OK, (await standard.GetAsync(Summary)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await standard.GetAsync(Summary)).StatusCode);
+        await (await standard.GetAsync(Summary)).AssertProblemAsync(HttpStatusCode.TooManyRequests, "quota_exceeded");
+
+        using var scraper = new HttpClient();
+        var metrics = new Uri(limited.Services.GetRequiredService<MetricsListener>().Addresses.Single() + MetricsListener.Path);
+        bool Series(string[] lines, string name, params string[] tags) =>
+            lines.Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) && tags.All(t => l.Contains(t, StringComparison.Ordinal)) && !l.EndsWith(" 0", StringComparison.Ordinal));
+        var lines = Array.Empty<string>();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            lines = (await scraper.GetStringAsync(metrics)).Split('\n');
+            if (Series(lines, "statsapi_rate_limit_rejections_total", "reason=\"requests\"") &&
+                Series(lines, "statsapi_rate_limit_rejections_total", "reason=\"cost\"") &&
+                Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"free\"", "outcome=\"permitted\"") &&
+                Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"free\"", "outcome=\"rejected\"") &&
+                Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"standard\"", "outcome=\"rejected\""))
+            {
+                return;
+            }
+            // A scrape may be answered from the exporter's short cache.
+            await Task.Delay(250);
+        }
+        Assert.Fail("The rate-limit series are missing:\n" + string.Join("\n", lines.Where(l => l.Contains("rate_limit", StringComparison.Ordinal))));
+    }
 }

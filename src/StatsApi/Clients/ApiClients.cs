@@ -18,6 +18,10 @@ public record ApiClient
     public DateTime CreatedAt { get; init; }
     public DateTime SecretRotatedAt { get; init; }
     public DateTime? RevokedAt { get; init; }
+
+    /// <summary>The client's generation in the revocations, read where tokens are issued: each token carries it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public long Generation { get; init; }
 }
 
 public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
@@ -29,6 +33,11 @@ public sealed record ClientCredentials(ApiClient Client, string ClientSecret);
 public sealed class ApiClients(NpgsqlDataSource dataSource)
 {
     private const string Columns = "client_id, name, tier, schools, scopes, created_at, secret_rotated_at, revoked_at";
+
+    // The client's generation in the revocations (0 before any), read in the same statement as its grants,
+    // so a token carries the generation its grants had.
+    private const string IssuingColumns =
+        $"{Columns}, coalesce((select r.generation from token_revocations r where r.kind = 'client' and r.subject = api_clients.client_id), 0) as generation";
 
     // Compared against when the client id is unknown, so a miss costs what a hit costs.
     private static readonly byte[] UnknownClientHash = ClientSecrets.Hash(ClientSecrets.NewSecret());
@@ -106,13 +115,17 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Changes an active client's name, tier, schools or scopes (validated like a new client). Its tokens
-    /// already issued carry the old grants, so they are revoked: the client's next token carries the new ones.
+    /// Changes an active client's name, tier, schools or scopes (validated like a new client). When the change
+    /// takes a grant away (a school, a scope, a higher tier), the tokens already issued carry what the client
+    /// no longer holds, so they are revoked; a new name or added grants leave them be.
     /// </summary>
     public async Task<ApiClient?> UpdateAsync(string clientId, NewClient changed, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var before = await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition(
+            $"select {Columns} from api_clients where client_id = @clientId and revoked_at is null for update",
+            new { clientId }, transaction, cancellationToken: cancellationToken));
         var updated = await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition($"""
             update api_clients set name = @name, tier = @tier, schools = @schools, scopes = @scopes
             where client_id = @clientId and revoked_at is null
@@ -126,13 +139,19 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
                 schools = changed.Schools.Distinct().ToArray(),
                 scopes = changed.Scopes.Distinct().ToArray(),
             }, transaction, cancellationToken: cancellationToken));
-        if (updated is not null)
+        if (before is not null && updated is not null && Narrows(before, updated))
         {
             await Revocations.RevokeAsync(connection, transaction, RevocationKind.Client, clientId, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return updated;
     }
+
+    /// <summary>Whether a token issued under <paramref name="before"/> carries something <paramref name="after"/> no longer grants.</summary>
+    public static bool Narrows(ApiClient before, ApiClient after) =>
+        before.Schools.Except(after.Schools, StringComparer.Ordinal).Any() ||
+        before.Scopes.Except(after.Scopes, StringComparer.Ordinal).Any() ||
+        Tiers.Rank(after.Tier) < Tiers.Rank(before.Tier);
 
     /// <summary>A new secret for an active client; the old one stops working at once.</summary>
     public async Task<ClientCredentials?> RotateSecretAsync(string clientId, CancellationToken cancellationToken = default)
@@ -177,7 +196,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<StoredClient>(
-            $"select {Columns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
+            $"select {IssuingColumns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
         var matches = ClientSecrets.Matches(secret, row?.SecretHash ?? UnknownClientHash);
         return row is { RevokedAt: null } && matches ? row with { SecretHash = [] } : null;
     }
@@ -191,7 +210,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition(
-            $"select {Columns} from api_clients where secret_hash = @hash and revoked_at is null",
+            $"select {IssuingColumns} from api_clients where secret_hash = @hash and revoked_at is null",
             new { hash = ClientSecrets.Hash(secret) }, cancellationToken: cancellationToken));
     }
 

@@ -27,6 +27,20 @@ public sealed record ClientRequest
     public IReadOnlyList<string>? Scopes { get; init; }
 
     public NewClient ToNewClient() => new(Name ?? "", Tier ?? "", Schools ?? [], Scopes ?? []);
+
+    /// <summary>The fields left out or null: each is required, schools too ([] for a client of no school, such as an administrator).</summary>
+    public Dictionary<string, string[]> Missing()
+    {
+        var missing = new Dictionary<string, string[]>();
+        foreach (var (field, value) in new (string, object?)[] { ("name", Name), ("tier", Tier), ("schools", Schools), ("scopes", Scopes) })
+        {
+            if (value is null)
+            {
+                missing[field] = [field == "schools" ? "schools is required: the school ids the client may touch, [] for none." : $"{field} is required."];
+            }
+        }
+        return missing;
+    }
 }
 
 /// <summary>The fields to change; a field left out keeps its value.</summary>
@@ -73,7 +87,7 @@ public static class ClientAdminEndpoints
             .WithDescription("The answer holds client_id (32 characters) and client_secret (40), shown this once: the secret is stored only as a hash.");
         group.MapPatch("/{client_id}", UpdateAsync).WithName("UpdateClient").WithSummary("Change a client's name, tier, schools or scopes")
             .Produces<ApiClient>()
-            .WithDescription("The client's tokens issued before the change stop working (within the revocation bound), so its next token carries the new grants.");
+            .WithDescription("A change that takes a school, a scope or tier away stops the client's tokens issued before it (within the revocation bound), so its next token carries the new grants; a new name or added grants stop none.");
         group.MapPost("/{client_id}/rotate-secret", RotateAsync).WithName("RotateClientSecret").WithSummary("Replace a client's secret")
             .Produces<ClientCredentialsResponse>()
             .WithDescription("The old secret stops working at once; the new one is shown this once.");
@@ -94,6 +108,10 @@ public static class ClientAdminEndpoints
     {
         var request = body.ToNewClient();
         var errors = await clients.ValidateAsync(request, cancellationToken);
+        foreach (var (field, messages) in body.Missing())
+        {
+            errors[field] = messages;
+        }
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -14,7 +14,7 @@ namespace StatsApi.Docs;
 /// <summary>
 /// The error answers every operation shares, declared once in components with one example each, and
 /// given to each operation by what its endpoint metadata says it does: authorised operations may answer
-/// 401, 403 and 429; a body brings 400, 413 and 415; an id in the path 404; a write 409; a versioned
+/// 401, 403, 406 and 429; a body brings 400, 413 and 415; an id in the path 404; a write 409; a versioned
 /// update 412; an Idempotency-Key 422; the database 503; a revalidated read 304. Headers (X-Request-Id on
 /// every answer, ETag, Cache-Control, Location, Retry-After, the RateLimit fields) are declared the same way.
 /// </summary>
@@ -51,6 +51,10 @@ public static class CommonResponses
             "An id of another school answers the same.",
             "ProblemDetails",
             """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.5","title":"The lesson was not found.","status":404,"detail":"The school has no lesson 999999.","instance":"/v1/schools/oakwood-primary/lessons/999999","error_code":"lesson_not_found","developer_message":"The school has no lesson 999999."}"""),
+        [406] = new("NotAcceptable",
+            "Accept admits neither application/json nor application/problem+json (not_acceptable): accept one of them, or send no Accept.",
+            "ProblemDetails",
+            """{"type":"https://tools.ietf.org/html/rfc9110#section-15.5.7","title":"No acceptable representation.","status":406,"detail":"This operation answers application/json (application/problem+json for errors); Accept admits neither: 'text/html'.","instance":"/stats/v1/attendance/summary","error_code":"not_acceptable","developer_message":"Send Accept: application/json, or no Accept header."}"""),
         [409] = new("Conflict",
             "The request collides with what is stored: a unique value is taken (code_taken, email_taken), the lesson has attendance " +
             "(lesson_has_attendance), a limit is reached (too_many_api_tokens), the Idempotency-Key was applied to a request whose answer " +
@@ -81,7 +85,8 @@ public static class CommonResponses
             "ProblemDetails",
             """{"title":"If-Match is required.","status":428,"detail":"The lesson has 20 attendance marks: send If-Match with its ETag to delete them with it.","instance":"/v1/schools/oakwood-primary/lessons/318","error_code":"precondition_required","developer_message":"The lesson has 20 attendance marks: send If-Match with its ETag to delete them with it."}"""),
         [429] = new("TooManyRequests",
-            "The client's quota for its tier is spent (rate_limited): wait the seconds in Retry-After. RateLimit and RateLimit-Policy tell the quota and what is left of it.",
+            "A quota of the client's tier is spent: its requests (rate_limited) or the summed cost of its operations (quota_exceeded; each operation's " +
+            "is its x-rate-limit-cost). Wait the seconds in Retry-After. RateLimit and RateLimit-Policy tell the quotas and what is left of them.",
             "ProblemDetails",
             """{"type":"https://tools.ietf.org/html/rfc6585#section-4","title":"Too many requests.","status":429,"detail":"The client's request quota is spent; retry after the delay in Retry-After.","instance":"/stats/v1/attendance/summary","error_code":"rate_limited","developer_message":"The client's request quota is spent; retry after the delay in Retry-After."}""",
             "Retry-After", "RateLimit", "RateLimit-Policy"),
@@ -238,7 +243,7 @@ public static class CommonResponses
         }
         if (authorized)
         {
-            statuses.UnionWith([401, 403]);
+            statuses.UnionWith([401, 403, 406]);
         }
         if (authorized || oauth)
         {

@@ -23,6 +23,17 @@ public static class Shapes
             // The service writes every field of what it answers, null or not: a client may rely on each being there.
             schema.Required = new HashSet<string>(properties.Keys, StringComparer.Ordinal);
         }
+        else if (schema.Required is { Count: > 0 } required && schema.Properties is { } requestProperties)
+        {
+            // A request's required field is refused when null, as when left out: its type admits no null.
+            foreach (var name in required)
+            {
+                if (requestProperties.TryGetValue(name, out var property) && property is OpenApiSchema { Type: { } fieldType } field)
+                {
+                    field.Type = fieldType & ~JsonSchemaType.Null;
+                }
+            }
+        }
         return Task.CompletedTask;
     }
 

@@ -16,6 +16,10 @@ public static partial class BindingFailure
                 return (name, $"{name} is not a field of this request.");
             }
             var field = json.Path is null or "$" ? "body" : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path;
+            if (json.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+            {
+                return (field, $"{field} is given more than once; send each field once.");
+            }
             return field == "body"
                 ? (field, "The body must be a JSON object of the documented shape.")
                 : (field, $"{field} is missing a value or has one of the wrong type or format.");

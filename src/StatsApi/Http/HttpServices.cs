@@ -51,6 +51,8 @@ public static class HttpServices
             o.SerializerOptions.DictionaryKeyPolicy = null;
             // Numbers are numbers: the web default also reads them from strings, which the contract would then advertise.
             o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A key sent twice is two answers to one question; the last one winning would store what the caller may not have meant.
+            o.SerializerOptions.AllowDuplicateProperties = false;
         });
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Complete);
         builder.Services.AddExceptionHandler<BadRequestBodies>();
@@ -123,6 +125,7 @@ public static class HttpServices
             await next(context);
         });
         app.UseMiddleware<BodySizeLimit>();
+        app.UseMiddleware<NotAcceptable>();
         return app;
     }
 }

@@ -30,6 +30,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
                 [PersonClaims.Role] = person.Role,
                 [PersonClaims.ApiToken] = person.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 [PersonClaims.ClientSecretBinding] = secretBinding,
+                [Revocations.PersonGenerationClaim] = person.Generation,
             },
             cancellationToken);
 
@@ -46,6 +47,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             ["schools"] = schools,
             ["scope"] = scope,
             ["jti"] = Guid.NewGuid().ToString("N"),
+            [Revocations.ClientGenerationClaim] = client.Generation,
         };
         var token = Handler.CreateToken(new SecurityTokenDescriptor
         {

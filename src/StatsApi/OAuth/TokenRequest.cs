@@ -67,17 +67,17 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
             {
                 using var body = await JsonDocument.ParseAsync(request.Body);
                 var root = body.RootElement;
-                var notStrings = OAuthFailure.InvalidRequest("The body must be a JSON object of string parameters.");
                 if (root.ValueKind != JsonValueKind.Object)
                 {
-                    return (null, notStrings);
+                    return (null, OAuthFailure.InvalidRequest("The body must be a JSON object of string parameters."));
                 }
                 parameters = new Dictionary<string, string>(StringComparer.Ordinal);
                 foreach (var property in root.EnumerateObject())
                 {
                     if (property.Value.ValueKind != JsonValueKind.String)
                     {
-                        return (null, notStrings);
+                        return (null, OAuthFailure.InvalidRequest(
+                            $"Parameter '{(property.Name.Length <= 40 ? property.Name : property.Name[..40] + "...")}' must be a string; leave a parameter out rather than send null."));
                     }
                     if (!parameters.TryAdd(property.Name, property.Value.GetString()!))
                     {

@@ -79,9 +79,11 @@ public static class ApiTokens
         {
             return null;
         }
+        // The person's generation in the same statement as their state, so a token carries the one that state had.
         var person = await connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition("""
-            select u.school_id, u.user_id, u.role, u.active, t.token_id
+            select u.school_id, u.user_id, u.role, u.active, t.token_id, coalesce(r.generation, 0) as generation
             from user_api_tokens t join users u on u.school_id = t.school_id and u.user_id = t.user_id
+            left join token_revocations r on r.kind = 'user' and r.subject = u.school_id || '/' || u.user_id
             where t.school_id = @SchoolId and t.token_id = @TokenId
             """, key, cancellationToken: cancellationToken));
         if (person is not null)

@@ -30,6 +30,9 @@ public static class FailedTokenRequests
 /// </summary>
 public sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore quotas, IOptions<RateLimitOptions> options)
 {
+    /// <summary>The policy and the reason the metrics name this limiter's decisions and refusals by.</summary>
+    public const string TokenEndpointPolicy = "token_endpoint";
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<FailedAttemptsLimited>() is null)
@@ -43,8 +46,10 @@ public sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore q
         // Each attempt is counted as a failure before its credentials are checked, and given back unless it
         // fails: parallel guesses cannot overshoot the limit, and successes leave nothing behind.
         var admitted = (await quotas.ApplyAsync(QuotaOperation.Take, settings.Window, [address]))[0];
+        Telemetry.StatsApiMetrics.RateLimitDecision(TokenEndpointPolicy, !admitted.Refused);
         if (admitted.Refused)
         {
+            Telemetry.StatsApiMetrics.RateLimited(TokenEndpointPolicy);
             await RefuseAsync(context, admitted.RetryAfter);
             return;
         }

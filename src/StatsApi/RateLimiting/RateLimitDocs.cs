@@ -32,7 +32,7 @@ public static class RateLimitDocs
                 "Failed attempts (invalid_client, invalid_grant) are limited per address and per client id: past the limit, 429 with error slow_down and Retry-After.");
             operation.Responses["429"] = new OpenApiResponse
             {
-                Description = "Too many failed attempts from this address.",
+                Description = "Too many failed attempts from this address, or against this client id from any (error slow_down): wait the seconds in Retry-After.",
                 Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = new OpenApiHeaderReference("Retry-After", context.Document) },
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
@@ -58,17 +58,7 @@ public static class RateLimitDocs
                 AddQuotaHeaders(success.Headers, context.Document);
             }
         }
-        var tooMany = new OpenApiResponse
-        {
-            Description = "A quota of the caller's tier is spent: requests (error_code rate_limited) or cost (quota_exceeded).",
-            Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = new OpenApiHeaderReference("Retry-After", context.Document) },
-            Content = new Dictionary<string, OpenApiMediaType>
-            {
-                ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference(nameof(Microsoft.AspNetCore.Mvc.ProblemDetails), context.Document) },
-            },
-        };
-        AddQuotaHeaders(tooMany.Headers, context.Document);
-        operation.Responses["429"] = tooMany;
+        // The 429 itself, with both of its error codes, is the shared TooManyRequests answer (Docs.CommonResponses).
         return Task.CompletedTask;
     }
 

@@ -42,11 +42,14 @@ public sealed class TierLimiter(RequestDelegate next, QuotaStore quotas, IOption
             context.Response.Headers[RateLimitHeaders.Current] = current;
             return Task.CompletedTask;
         });
-        if (!requests.Refused && !costs.Refused)
+        var permitted = !requests.Refused && !costs.Refused;
+        Telemetry.StatsApiMetrics.RateLimitDecision(tier, permitted);
+        if (permitted)
         {
             await next(context);
             return;
         }
+        Telemetry.StatsApiMetrics.RateLimited(requests.Refused ? RateLimitHeaders.RequestsPolicy : RateLimitHeaders.CostPolicy);
 
         var wait = Math.Max(1, RateLimitHeaders.Seconds(requests.Refused && costs.Refused
             ? TimeSpan.FromTicks(Math.Max(requests.RetryAfter.Ticks, costs.RetryAfter.Ticks))

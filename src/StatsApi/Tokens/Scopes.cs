@@ -25,4 +25,17 @@ public static class Scopes
 public static class Tiers
 {
     public static IReadOnlyList<string> All { get; } = ["free", "standard", "premium"];
+
+    /// <summary>Higher grants more; an unknown tier ranks below every known one.</summary>
+    public static int Rank(string tier)
+    {
+        for (var rank = 0; rank < All.Count; rank++)
+        {
+            if (All[rank] == tier)
+            {
+                return rank;
+            }
+        }
+        return -1;
+    }
 }

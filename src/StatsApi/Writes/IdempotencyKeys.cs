@@ -30,9 +30,16 @@ public static class IdempotencyKeys
             : (null, "Idempotency-Key must be one value of 1 to 255 visible ASCII characters, such as a UUID.");
     }
 
-    /// <summary>What identifies a request for a key: its method, path and body, whatever their JSON layout.</summary>
+    // Fields too: a tuple of a body and a route value is written with its items, not as {} (which made every body alike).
+    private static readonly JsonSerializerOptions FingerprintJson = new() { IncludeFields = true };
+
+    /// <summary>
+    /// What identifies a request for a key: its method, path, body (whatever its JSON layout) and the person
+    /// acting, since keys are kept per client and one tool's people share /v1/me paths.
+    /// </summary>
     public static byte[] Fingerprint<TBody>(HttpRequest request, TBody body) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n{JsonSerializer.Serialize(body)}"));
+        SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"{request.Method} {request.Path}\n{Auth.Caller.PersonId(request.HttpContext.User)}\n{JsonSerializer.Serialize(body, FingerprintJson)}"));
 
     public abstract record Claim
     {
