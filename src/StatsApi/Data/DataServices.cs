@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StatsApi.Standbys;
@@ -51,7 +50,8 @@ public static class DataServices
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteTransactions>();
         builder.Services.AddSingleton<DemoData>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        // The one clock of the service, below everything that reads the time; tests replace it.
+        builder.Services.AddSingleton(TimeProvider.System);
         // One instance, so its kept answer outlives a probe.
         builder.Services.AddSingleton<DatabaseReadyCheck>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
