@@ -61,7 +61,7 @@ public static class Examples
             {"issuer":"https://localhost:5443","jwks_uri":"https://localhost:5443/.well-known/jwks.json","token_endpoint":"https://localhost:5443/oauth/token",
              "grant_types_supported":["client_credentials"],"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],
              "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","schools:read","users:read","users:write"],
-             "response_types_supported":[]}
+             "response_types_supported":[],"service_documentation":"https://localhost:5443/api-docs"}
             """,
         [typeof(ApiTokenResponse)] = $$"""{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{Instant}}","last_used_at":"2026-09-07T08:49:12Z"}""",
         [typeof(ApiTokenList)] = $$"""{"data":[{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{Instant}}","last_used_at":"2026-09-07T08:49:12Z"}]}""",

@@ -156,7 +156,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
     }
 }
 
-/// <summary>RFC 8414 authorization server metadata (also served as the OpenID configuration).</summary>
+/// <summary>RFC 8414 authorization server metadata, served at the OpenID Connect path too (decision 0012).</summary>
 public sealed record AuthorizationServerMetadata(
     string Issuer,
     string JwksUri,
@@ -164,4 +164,5 @@ public sealed record AuthorizationServerMetadata(
     IReadOnlyList<string> GrantTypesSupported,
     IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
     IReadOnlyList<string> ScopesSupported,
-    IReadOnlyList<string> ResponseTypesSupported);
+    IReadOnlyList<string> ResponseTypesSupported,
+    string ServiceDocumentation);
