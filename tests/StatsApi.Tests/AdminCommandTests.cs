@@ -202,6 +202,11 @@ public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFact
         Assert.Single(error.Trim().Split('\n'));
         Assert.StartsWith("Configuration error:", error, StringComparison.Ordinal);
         Assert.Contains("Kestrel__Certificates__Default__Path", error, StringComparison.Ordinal);
+        if (certificate == "missing.pfx")
+        {
+            // The setting given as --Section:Key value reached Kestrel: the file it misses is the one named.
+            Assert.Contains(certificate, error, StringComparison.Ordinal);
+        }
         home.Delete(recursive: true);
     }
 

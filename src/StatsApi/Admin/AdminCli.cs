@@ -54,7 +54,9 @@ public static class AdminCli
     {
         if (args[0] is "help" or "--help" or "-h")
         {
-            output.WriteLine("Usage: StatsApi [command]\n\nWithout a command, serves the API.\n\nCommands:");
+            output.WriteLine("Usage: StatsApi [options] [command]\n\nWithout a command, serves the API. Options are ASP.NET Core's own, before any command: " +
+                "--urls URL[;URL], --environment NAME, --contentRoot DIR, and any setting as --Section:Key=value or --Section:Key value.\n" +
+                "Exit codes: 0 done, 1 failed (said in one line), 2 called wrongly.\n\nCommands:");
             WriteUsages(output, Usage.Values);
             return 0;
         }
