@@ -5,14 +5,39 @@
 #   ./scripts/run.sh admin ARGS...   an admin command against the local setup, without the server
 #                                    (./scripts/run.sh admin help lists them)
 #   ./scripts/run.sh stop            stop the local PostgreSQL
+#   ./scripts/run.sh help            usage, and the settings it reads (STATSAPI_PORT, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
+. scripts/lib/build.sh
+
+usage() {
+  cat <<'USAGE'
+Usage: ./scripts/run.sh [admin COMMAND... | stop | help]
+
+  ./scripts/run.sh                 serves StatsApi on https://localhost:5443 with demo data, a demo client
+                                   and a demo teacher's API token, and prints your first call
+  ./scripts/run.sh admin COMMAND   runs an admin command against the local setup, without the server
+                                   (./scripts/run.sh admin help lists the commands)
+  ./scripts/run.sh stop            stops the local PostgreSQL
+  ./scripts/run.sh help            this text (also --help, -h)
+
+Environment:
+  STATSAPI_PORT               the HTTPS port (5443)
+  ConnectionStrings__Default  a PostgreSQL of your own instead of the local cluster under .local/
+  Any other setting of README's Configuration table, such as Auth__RevocationRefreshSeconds=5.
+USAGE
+}
 
 case "${1:-}" in
   "" | admin | stop) ;;
+  help | --help | -h)
+    usage
+    exit 0
+    ;;
   *)
-    echo "Unknown command '$1'. Usage: ./scripts/run.sh [admin COMMAND... | stop]" >&2
+    echo "Unknown command '$1'." >&2
+    usage >&2
     exit 2
     ;;
 esac
@@ -58,12 +83,8 @@ Tokens__KeyEncryptionKey="$(cat "$state/key-encryption-key")"
 export Tokens__KeyEncryptionKey
 export Auth__Issuer="$base"
 
-echo "Building ..." >&2
-if ! build_output=$(dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:ErrorsOnly 2>&1); then
-  echo "$build_output" >&2
-  exit 1
-fi
-app=(dotnet src/StatsApi/bin/Release/net10.0/StatsApi.dll)
+service_build || exit 1
+app=(dotnet "$service_dll")
 
 if [ "${1:-}" = "admin" ]; then
   shift

@@ -1,4 +1,3 @@
-using StatsApi;
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
@@ -21,40 +20,12 @@ using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
 
-var isCommand = AdminCli.IsCommand(args);
-if (isCommand && AdminCli.TryAnswerWithoutServices(args, Console.Out, Console.Error) is { } answered)
-{
-    return answered;
-}
+// Serves the API, or runs an admin command; the arguments, exit codes and failures are the executable's (Admin/).
+return await Executable.RunAsync(args, Compose, ServeAsync);
 
-try
+// What the server and the admin commands share: each part of the service adds its own services.
+static void Compose(WebApplicationBuilder builder, bool isCommand)
 {
-    return await RunAsync(args, isCommand);
-}
-catch (ConfigurationException error)
-{
-    Console.Error.WriteLine($"Configuration error: {error.Message}");
-    return 1;
-}
-catch (Microsoft.Extensions.Options.OptionsValidationException error)
-{
-    Console.Error.WriteLine($"Configuration error: {string.Join(" ", error.Failures)}");
-    return 1;
-}
-catch (IOException error) when (error.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
-{
-    Console.Error.WriteLine($"{error.Message} Another process listens there; choose another port (ASPNETCORE_URLS, or STATSAPI_PORT for scripts/run.sh).");
-    return 1;
-}
-
-static async Task<int> RunAsync(string[] args, bool isCommand)
-{
-    var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-    {
-        Args = isCommand ? [] : args,
-        // appsettings.json sits beside the executable, wherever it is started from.
-        ContentRootPath = AppContext.BaseDirectory,
-    });
     builder.AddStatsApiLogging(isCommand);
     builder.AddStatsApiTelemetry();
     builder.AddStatsApiHttp();
@@ -67,16 +38,12 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     builder.AddStatsApiDocs();
     builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
+    builder.AddStatsApiAttendance();
     builder.AddStatsApiSettingsValidation();
-    builder.Services.AddScoped<SummaryQuery>();
+}
 
-    var app = builder.Build();
-    app.Services.ValidateSettings();
-    if (isCommand)
-    {
-        return await AdminCli.RunAsync(app.Services, args, Console.Out, Console.Error);
-    }
-
+static async Task ServeAsync(WebApplication app)
+{
     // Before the database is touched, so a bad HTTP setting fails the start at once.
     app.UseStatsApiRequestLog();
     app.UseStatsApiHttp();
@@ -99,7 +66,6 @@ static async Task<int> RunAsync(string[] args, bool isCommand)
     app.MapClientAdmin();
 
     await app.RunAsync();
-    return 0;
 }
 
 public partial class Program;

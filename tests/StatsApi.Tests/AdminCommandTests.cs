@@ -98,17 +98,11 @@ public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFact
     [InlineData("bogus")]
     [InlineData("Migrate")]
     [InlineData("--json")]
-    [InlineData("--urls", "http://127.0.0.1:0")]
+    [InlineData("--json", "migrate")]
     public async Task TheExecutableServesOnlyWithoutACommandAndAnythingUnknownExits2(params string[] args)
     {
         // Configured well enough to serve, so a stray argument that started a server would be seen running.
-        var (exit, output, error) = await StatsApiProcess.RunAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Default"] = app.ConnectionString,
-            ["Tokens__KeyEncryptionKey"] = StatsApiFactory.KeyEncryptionKey,
-            ["Http__AllowPlainHttp"] = "true",
-            ["Http__TrustedProxies__0"] = "127.0.0.1",
-        }, args);
+        var (exit, output, error) = await StatsApiProcess.RunAsync(ServingEnvironment(), args);
 
         Assert.True(exit == 2, $"Exit {exit}: {error}");
         Assert.Empty(output);
@@ -155,5 +149,157 @@ public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFact
         Assert.Equal(System.Net.HttpStatusCode.OK, (await app.CreateClient().SendAsync(exchange)).StatusCode);
         Assert.Equal(1, (await RunAsync("api-tokens", "create", "--school", "oakwood-primary", "--user", "999999999", "--name", "Nobody")).Exit);
         Assert.Equal(2, (await RunAsync("api-tokens", "create", "--school", "oakwood-primary", "--user", "abc", "--name", "Bad")).Exit);
+    }
+
+    private Dictionary<string, string?> ServingEnvironment() => new()
+    {
+        ["ConnectionStrings__Default"] = app.ConnectionString,
+        ["Tokens__KeyEncryptionKey"] = StatsApiFactory.KeyEncryptionKey,
+        ["Http__AllowPlainHttp"] = "true",
+        ["Http__TrustedProxies__0"] = "127.0.0.1",
+    };
+
+    [Fact]
+    public async Task TheHostsOwnOptionsServeAsInAnyAspNetCoreApplication()
+    {
+        // A content root of its own, whose appsettings.json names another issuer: seen in the metadata if it was read.
+        var root = Directory.CreateTempSubdirectory("statsapi-content-root");
+        var settings = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))!;
+        settings["Auth"]!["Issuer"] = "https://content-root.test";
+        File.WriteAllText(Path.Combine(root.FullName, "appsettings.json"), settings.ToJsonString());
+
+        await using var server = await StatsApiProcess.StartServerAsync(ServingEnvironment(),
+            "--urls", "http://127.0.0.1:0", "--environment", "Staging", "--contentRoot", root.FullName, "--Http:ShutdownTimeoutSeconds", "7");
+        using var http = new HttpClient { BaseAddress = server.Address };
+        http.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        var metadata = await (await http.GetAsync("/.well-known/oauth-authorization-server")).JsonAsync();
+
+        Assert.Equal("https://content-root.test", metadata.GetProperty("issuer").GetString());
+        Assert.Contains(server.Output, line => line.Contains("Hosting environment: Staging", StringComparison.Ordinal));
+        root.Delete(recursive: true);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("missing.pfx")]
+    [InlineData("garbage.pfx")]
+    public async Task AnHttpsAddressWithoutACertificateItCanReadIsAOneLineConfigurationError(string? certificate)
+    {
+        // A home of its own, so no developer certificate of this machine's user stands in.
+        var home = Directory.CreateTempSubdirectory("statsapi-home");
+        File.WriteAllText(Path.Combine(home.FullName, "garbage.pfx"), "not a certificate");
+        var environment = ServingEnvironment();
+        environment["HOME"] = home.FullName;
+        environment["Http__AllowPlainHttp"] = null;
+        environment["Http__TrustedProxies__0"] = null;
+        string[] args = certificate is null
+            ? ["--urls", "https://127.0.0.1:0"]
+            : ["--urls", "https://127.0.0.1:0", "--Kestrel:Certificates:Default:Path", Path.Combine(home.FullName, certificate)];
+
+        var (exit, _, error) = await StatsApiProcess.RunAsync(environment, args);
+
+        Assert.True(exit == 1, $"Exit {exit}: {error}");
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.StartsWith("Configuration error:", error, StringComparison.Ordinal);
+        Assert.Contains("Kestrel__Certificates__Default__Path", error, StringComparison.Ordinal);
+        if (certificate == "missing.pfx")
+        {
+            // The setting given as --Section:Key value reached Kestrel: the file it misses is the one named.
+            Assert.Contains(certificate, error, StringComparison.Ordinal);
+        }
+        home.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task ATypoOfAHostOptionExits2AndSaysWhatWasMeant()
+    {
+        var (exit, output, error) = await StatsApiProcess.RunAsync(ServingEnvironment(), "--url", "http://127.0.0.1:0");
+
+        Assert.True(exit == 2, $"Exit {exit}: {error}");
+        Assert.Empty(output);
+        Assert.Contains("Unknown option '--url'. Did you mean '--urls'?", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("migrat", "migrate")]
+    [InlineData("Migrate", "migrate")]
+    [InlineData("clients revok", "clients revoke")]
+    [InlineData("user list", "users")]
+    public async Task ATypoOfACommandExits2AndSaysWhatWasMeant(string typed, string meant)
+    {
+        var (exit, _, error) = await RunAsync(typed.Split(' '));
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"Did you mean '{meant}'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SettingsInFrontOfACommandConfigureIt()
+    {
+        var split = HostArguments.Split(["--environment", "Production", "--Database:CommandTimeoutSeconds=5", "migrate", "--json"]);
+
+        Assert.Equal(["--environment", "Production", "--Database:CommandTimeoutSeconds=5"], split.Settings);
+        Assert.Equal(["migrate", "--json"], split.Command);
+        Assert.False(HostArguments.Split(["--urls", "https://127.0.0.1:5999"]).IsCommand);
+        Assert.Throws<UsageException>(() => HostArguments.Split(["--urls"]));
+    }
+
+    [Fact]
+    public async Task UsersListFindsTheIdsTheOtherCommandsTake()
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var teacher = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "select min(user_id) from users where school_id = 'oakwood-primary' and role = 'teacher'");
+
+        var (exit, output, _) = await RunAsync("users", "list", "--school", "oakwood-primary", "--role", "teacher", "--json");
+
+        Assert.Equal(0, exit);
+        var people = JsonDocument.Parse(output).RootElement.EnumerateArray().ToList();
+        Assert.Contains(people, p => p.GetProperty("user_id").GetInt64() == teacher);
+        Assert.All(people, p => Assert.Equal("teacher", p.GetProperty("role").GetString()));
+        Assert.Contains($"{teacher}  teacher", (await RunAsync("users", "list", "--school", "oakwood-primary")).Output, StringComparison.Ordinal);
+        Assert.Equal(1, (await RunAsync("users", "list", "--school", "atlantis")).Exit);
+        Assert.Equal(2, (await RunAsync("users", "list", "--school", "oakwood-primary", "--role", "headmaster")).Exit);
+        Assert.Equal(2, (await RunAsync("users", "list")).Exit);
+    }
+
+    [Fact]
+    public async Task ApiTokensCreateTellsAPersonWhoIsNotThereFromOneWhoHoldsTheMost()
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var student = await Dapper.SqlMapper.ExecuteScalarAsync<long>(connection, "select max(user_id) from users where school_id = 'ravenscroft-high' and role = 'student'");
+        for (var i = 0; i < PersonTokens.ApiTokens.MaxPerPerson; i++)
+        {
+            Assert.Equal(0, (await RunAsync("api-tokens", "create", "--school", "ravenscroft-high", "--user", $"{student}", "--name", $"Tool {i}")).Exit);
+        }
+
+        var full = await RunAsync("api-tokens", "create", "--school", "ravenscroft-high", "--user", $"{student}", "--name", "One more");
+        var missing = await RunAsync("api-tokens", "create", "--school", "ravenscroft-high", "--user", "999999999", "--name", "Nobody");
+
+        Assert.Equal(1, full.Exit);
+        Assert.Contains($"holds {PersonTokens.ApiTokens.MaxPerPerson} API tokens", full.Error, StringComparison.Ordinal);
+        Assert.Equal(1, missing.Exit);
+        Assert.Contains("has no person 999999999", missing.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("API tokens", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClientsRevokeHelpSaysTheTokensAlreadyIssuedStopWithinTheRevocationBound()
+    {
+        var (exit, output, _) = await RunAsync("clients", "revoke", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("tokens it holds stop working", output, StringComparison.Ordinal);
+        Assert.Contains("Auth:RevocationRefreshSeconds", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task JsonOutputKeepsTheCharactersAsTyped()
+    {
+        const string name = "Teachers' tool <Ørsted & Söhne>";
+        var (exit, output, _) = await RunAsync("clients", "create", "--name", name, "--tier", "free", "--schools", "oakwood-primary", "--scopes", "attendance:read", "--json");
+
+        Assert.Equal(0, exit);
+        Assert.Contains($"\"name\": \"{name}\"", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", output, StringComparison.Ordinal);
     }
 }

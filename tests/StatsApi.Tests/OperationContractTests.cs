@@ -61,6 +61,11 @@ public partial class OperationContractTests(StatsApiFactory app) : IClassFixture
             Body = (_, example) => new JsonObject { ["grant_type"] = example["grant_type"]!.DeepClone(), ["token_type"] = "jwt" },
             Headers = run => new() { ["Authorization"] = Basic(run.Application) },
         },
+        new("IssueTokenEdxClient", Caller.Anonymous)
+        {
+            Body = (_, example) => new JsonObject { ["grant_type"] = example["grant_type"]!.DeepClone(), ["token_type"] = "jwt" },
+            Headers = run => new() { ["Authorization"] = Basic(run.Application) },
+        },
         new("GetJwks", Caller.Anonymous),
         new("GetOpenIdConfiguration", Caller.Anonymous),
         new("GetAuthorizationServerMetadata", Caller.Anonymous),

@@ -293,7 +293,7 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
 
         var metadata = JsonDocument.Parse(oauth).RootElement;
         Assert.Equal(
-            ["grant_types_supported", "issuer", "jwks_uri", "response_types_supported", "scopes_supported", "token_endpoint", "token_endpoint_auth_methods_supported"],
+            ["grant_types_supported", "issuer", "jwks_uri", "response_types_supported", "scopes_supported", "service_documentation", "token_endpoint", "token_endpoint_auth_methods_supported"],
             metadata.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         Assert.Equal(JsonValueKind.Array, metadata.GetProperty("response_types_supported").ValueKind);
         Assert.Empty(metadata.GetProperty("response_types_supported").EnumerateArray());

@@ -18,6 +18,8 @@ public static class AdminCli
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
+        // Read by people and scripts, never embedded in HTML: "Teachers' tool" stays as typed, not \u0027.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private static readonly Dictionary<string, string> Usage = new(StringComparer.Ordinal)
@@ -27,14 +29,15 @@ public static class AdminCli
         ["clients create"] = "clients create --name NAME --tier free|standard|premium --schools ID[,ID...] --scopes SCOPE[,SCOPE...] [--json]\n  Registers an API client and prints its id and secret. The secret is shown only this once.",
         ["clients list"] = "clients list [--json]\n  Lists the registered clients (never their secrets).",
         ["clients rotate-secret"] = "clients rotate-secret CLIENT_ID [--json]\n  Replaces a client's secret; the old one stops working at once.",
-        ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token.",
+        ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token, and the tokens it holds stop working on every instance within Auth:RevocationRefreshSeconds (15 seconds by default).",
+        ["users list"] = "users list --school SCHOOL_ID [--role teacher|student|admin] [--json]\n  Lists the people of a school with their ids, roles and names, for the commands that take --user.",
         ["api-tokens create"] = "api-tokens create --school SCHOOL_ID --user USER_ID --name NAME [--json]\n  Makes an API token for a person of the school and prints it, shown only this once; a teachers' tool exchanges it with its client secret for a token that acts as the person.",
         ["keys rotate"] = "keys rotate [--json]\n  Makes the next token signing key: published at once, signing after Tokens:KeyActivationDelaySeconds (10 minutes); the key before stays published for the tokens it signed.",
     };
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal)
     {
-        "school", "user",
+        "school", "user", "role",
         "name", "tier", "schools", "scopes", "seed", "students-per-school", "term-start", "weeks",
     };
 
@@ -54,7 +57,9 @@ public static class AdminCli
     {
         if (args[0] is "help" or "--help" or "-h")
         {
-            output.WriteLine("Usage: StatsApi [command]\n\nWithout a command, serves the API.\n\nCommands:");
+            output.WriteLine("Usage: StatsApi [options] [command]\n\nWithout a command, serves the API. Options are ASP.NET Core's own, before any command: " +
+                "--urls URL[;URL], --environment NAME, --contentRoot DIR, and any setting as --Section:Key=value or --Section:Key value.\n" +
+                "Exit codes: 0 done, 1 failed (said in one line), 2 called wrongly.\n\nCommands:");
             WriteUsages(output, Usage.Values);
             return 0;
         }
@@ -87,7 +92,7 @@ public static class AdminCli
         var group = Usage.Where(u => u.Key.StartsWith(args[0] + " ", StringComparison.Ordinal)).Select(u => u.Value).ToList();
         if (group.Count == 0)
         {
-            error.WriteLine($"Unknown command '{args[0]}'. Run 'StatsApi help' for the list.");
+            error.WriteLine($"Unknown command '{args[0]}'.{DidYouMean(args[0], Usage.Keys.Select(k => k.Split(' ')[0]).Append("help"))} Run 'StatsApi help' for the list.");
             return 2;
         }
         var asked = args.Length == 2 && args[1] is "--help" or "-h";
@@ -95,13 +100,16 @@ public static class AdminCli
         {
             error.WriteLine(args.Length == 1
                 ? $"'{args[0]}' needs a command."
-                : $"Unknown command '{args[0]} {args[1]}'.");
+                : $"Unknown command '{args[0]} {args[1]}'.{DidYouMean($"{args[0]} {args[1]}", Usage.Keys)}");
         }
         var writer = asked ? output : error;
         writer.WriteLine($"Usage: StatsApi {args[0]} <command>\n\nCommands:");
         WriteUsages(writer, group);
         return asked ? 0 : 2;
     }
+
+    private static string DidYouMean(string word, IEnumerable<string> commands) =>
+        Suggestions.Closest(word, commands.Distinct()) is { } meant ? $" Did you mean '{meant}'?" : "";
 
     private static void WriteUsages(TextWriter writer, IEnumerable<string> usages)
     {
@@ -126,6 +134,9 @@ public static class AdminCli
                 break;
             case "api-tokens create":
                 ApiTokenOwnerFrom(line);
+                break;
+            case "users list":
+                UserFilterFrom(line);
                 break;
             case "clients rotate-secret" or "clients revoke":
                 SingleClientId(line);
@@ -155,6 +166,7 @@ public static class AdminCli
                 "clients revoke" => await RevokeAsync(provider, line, output, error),
                 "keys rotate" => await RotateKeyAsync(provider, line, output),
                 "api-tokens create" => await CreateApiTokenAsync(provider, line, output, error),
+                "users list" => await ListUsersAsync(provider, line, output, error),
                 _ => 2,
             };
         }
@@ -269,7 +281,8 @@ public static class AdminCli
             error.WriteLine($"No client has the id '{clientId}'.");
             return 1;
         }
-        Write(output, line, revoked, $"Revoked client {revoked.ClientId} ({revoked.Name}).");
+        var bound = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Auth.AuthOptions>>().Value.RevocationRefreshSeconds;
+        Write(output, line, revoked, $"Revoked client {revoked.ClientId} ({revoked.Name}): it gets no new token, and its tokens stop working within {bound} seconds (Auth:RevocationRefreshSeconds).");
         return 0;
     }
 
@@ -295,14 +308,20 @@ public static class AdminCli
     {
         var (school, user, name) = ApiTokenOwnerFrom(line);
         var transactions = services.GetRequiredService<WriteTransactions>();
-        var created = await transactions.RunAsync(async (connection, transaction, cancellationToken) =>
-            await Dapper.SqlMapper.ExecuteScalarAsync<bool>(connection, "select exists (select 1 from users where school_id = @school and user_id = @user and active)",
-                new { school, user }, transaction)
-                ? await ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken)
-                : null);
+        var (active, created) = await transactions.RunAsync(async (connection, transaction, cancellationToken) =>
+        {
+            var active = await Dapper.SqlMapper.ExecuteScalarAsync<bool?>(connection, "select active from users where school_id = @school and user_id = @user",
+                new { school, user }, transaction);
+            return (active, active is true ? await ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken) : null);
+        });
         if (created is null)
         {
-            error.WriteLine($"No active person {user} of school '{school}' can take another API token (at most {ApiTokens.MaxPerPerson} each).");
+            error.WriteLine(active switch
+            {
+                null => $"School '{school}' has no person {user}. 'users list --school {school}' lists its people and their ids.",
+                false => $"Person {user} of school '{school}' is deactivated and can have no API token.",
+                true => $"Person {user} of school '{school}' holds {ApiTokens.MaxPerPerson} API tokens, the most allowed; delete one first.",
+            });
             return 1;
         }
         Write(output, line, new { token_id = created.TokenId, school_id = school, user_id = user, name, api_token = created.Token },
@@ -311,6 +330,31 @@ public static class AdminCli
               {created.Token}
             Keep it now: it is stored only as a hash and cannot be shown again.
             """);
+        return 0;
+    }
+
+    private static (string School, string? Role) UserFilterFrom(CommandLine line)
+    {
+        line.Allow("school", "role");
+        var role = line.Option("role");
+        return role is null or "teacher" or "student" or "admin"
+            ? (line.Required("school"), role)
+            : throw new UsageException("--role must be teacher, student or admin.");
+    }
+
+    private static async Task<int> ListUsersAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
+    {
+        var (school, role) = UserFilterFrom(line);
+        var people = await PeopleOfASchool.ListAsync(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), school, role);
+        if (people is null)
+        {
+            error.WriteLine($"No school has the id '{school}'.");
+            return 1;
+        }
+        var text = people.Count == 0
+            ? $"School '{school}' has no {role ?? "person"} yet."
+            : string.Join('\n', people.Select(p => $"{p.UserId}  {p.Role,-7}  {p.GivenName} {p.FamilyName}  {p.Email}{(p.Active ? "" : "  DEACTIVATED")}"));
+        Write(output, line, people, text);
         return 0;
     }
 

@@ -1,5 +1,4 @@
 using Dapper;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -54,7 +53,8 @@ public static class DataServices
         builder.Services.AddExceptionHandler<ConstraintViolations>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<WriteTransactions>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        // The one clock of the service, below everything that reads the time; tests replace it.
+        builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
 

@@ -35,6 +35,12 @@ public static class TokenEndpoints
             .WithName("IssueTokenEdx")
             .WithSummary("Exchange client credentials for an access token (Open edX form)")
             .WithDescription("The Open edX-compatible token endpoint: with token_type=jwt the response's token_type is \"JWT\", and the token may be sent as 'Authorization: JWT <token>'.");
+        // edx-rest-api-client, given a service's base URL, posts to <base>/oauth2/access_token.
+        MapIssue(oauth, "/oauth2/access_token", edxCompatible: true)
+            .WithName("IssueTokenEdxClient")
+            .WithSummary("Exchange client credentials for an access token (the path Open edX's client posts to)")
+            .WithDescription("The same endpoint as /oauth2/v1/access_token, at the path Open edX's edx-rest-api-client derives from a base URL " +
+                "(<base>/oauth2/access_token): client_id, client_secret, grant_type=client_credentials and token_type=jwt in a form body.");
 
         oauth.MapGet("/.well-known/jwks.json", GetJwks).WithoutDatabase()
             .WithName("GetJwks")
@@ -44,12 +50,16 @@ public static class TokenEndpoints
 
         oauth.MapGet("/.well-known/openid-configuration", GetMetadata).WithoutDatabase()
             .WithName("GetOpenIdConfiguration")
-            .WithSummary("Authorization server metadata (RFC 8414)")
-            .WithDescription("Served at the OpenID Connect path too, for libraries that look for jwks_uri there.");
+            .WithSummary("Authorization server metadata (RFC 8414) at the OpenID Connect path")
+            .WithDescription("The same document as /.well-known/oauth-authorization-server, for the resource servers and libraries that " +
+                "read this path by default (ASP.NET Core's JwtBearer with Authority set to the issuer): they need issuer and jwks_uri. " +
+                "The service is not an OpenID Provider (no authorization endpoint, no ID tokens), so the document has none of " +
+                "OpenID Connect Discovery's provider members.");
         oauth.MapGet("/.well-known/oauth-authorization-server", GetMetadata).WithoutDatabase()
             .WithName("GetAuthorizationServerMetadata")
             .WithSummary("Authorization server metadata (RFC 8414)")
-            .WithDescription("The issuer, the token endpoint, the JWKS and the scopes.");
+            .WithDescription("The issuer, the token endpoint, the JWKS, the grant types, client authentication methods and scopes, and where the documentation is. " +
+                "No authorization endpoint: response_types_supported is empty.");
         return routes;
     }
 
@@ -223,12 +233,14 @@ public static class TokenEndpoints
         return TypedResults.Text(jwks.ToJsonString(), "application/json");
     }
 
-    // Only what exists. response_types_supported is REQUIRED by RFC 8414 section 2 but lists values of the
-    // authorization endpoint's response_type, which a client-credentials-only server has none of (RFC 7591
-    // section 2.1): so it is empty. grant_types_supported must be present, or RFC 8414's default (code,
-    // implicit) applies. No ID tokens, so no OpenID-only fields (subject types, ID token algorithms), though
-    // the same document is served at the OpenID path for libraries that look for jwks_uri there (RFC 8414
-    // section 5). Clients authenticate with secrets, not JWTs: no token_endpoint_auth_signing_alg_values_supported.
+    // Only what exists (decision 0012). The service is an OAuth authorization server for client credentials and
+    // not an OpenID Provider: no authorization endpoint, no ID tokens, no sign-in. response_types_supported is
+    // REQUIRED by RFC 8414 section 2 and lists the authorization endpoint's response types, of which there are
+    // none (RFC 7591 section 2.1): so it is present and empty. grant_types_supported must be present, or RFC
+    // 8414's default (code, implicit) applies. The same document answers at the OpenID path, which RFC 8414
+    // section 3 lets OAuth applications use and resource servers' libraries read by default, without the
+    // OpenID-only members, which could only be false. Clients authenticate with secrets, not JWTs: no
+    // token_endpoint_auth_signing_alg_values_supported.
     private static Ok<AuthorizationServerMetadata> GetMetadata(IOptions<AuthOptions> auth)
     {
         var issuer = auth.Value.Issuer.TrimEnd('/');
@@ -239,6 +251,7 @@ public static class TokenEndpoints
             GrantTypesSupported: ["client_credentials"],
             TokenEndpointAuthMethodsSupported: ["client_secret_basic", "client_secret_post"],
             ScopesSupported: [.. Scopes.All.Order()],
-            ResponseTypesSupported: []));
+            ResponseTypesSupported: [],
+            ServiceDocumentation: $"{issuer}/api-docs"));
     }
 }

@@ -151,12 +151,12 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
     }
 }
 
-/// <summary>RFC 8414 authorization server metadata (also served as the OpenID configuration).</summary>
+/// <summary>RFC 8414 authorization server metadata, served at the OpenID Connect path too (decision 0012).</summary>
 [Example("""
     {"issuer":"https://localhost:5443","jwks_uri":"https://localhost:5443/.well-known/jwks.json","token_endpoint":"https://localhost:5443/oauth/token",
      "grant_types_supported":["client_credentials"],"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],
      "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","schools:read","users:read","users:write"],
-     "response_types_supported":[]}
+     "response_types_supported":[],"service_documentation":"https://localhost:5443/api-docs"}
     """)]
 public sealed record AuthorizationServerMetadata(
     string Issuer,
@@ -165,4 +165,5 @@ public sealed record AuthorizationServerMetadata(
     IReadOnlyList<string> GrantTypesSupported,
     IReadOnlyList<string> TokenEndpointAuthMethodsSupported,
     IReadOnlyList<string> ScopesSupported,
-    IReadOnlyList<string> ResponseTypesSupported);
+    IReadOnlyList<string> ResponseTypesSupported,
+    string ServiceDocumentation);

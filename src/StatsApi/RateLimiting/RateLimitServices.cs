@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.OpenApi;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using StatsApi.Redis;
 
@@ -12,7 +11,6 @@ public static class RateLimitServices
         builder.Services.AddOptions<RateLimitOptions>().Bind(builder.Configuration.GetSection("RateLimits")).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RateLimitOptions>, RateLimitOptionsValidation>();
         builder.Services.AddStatsApiRedis(builder.Configuration);
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MemoryQuotaStore>();
         builder.Services.AddSingleton<QuotaStore>();
         builder.Services.Configure<OpenApiOptions>("v1", o =>

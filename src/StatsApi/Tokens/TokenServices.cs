@@ -9,7 +9,6 @@ public static class TokenServices
     {
         builder.Services.AddOptions<TokenOptions>().Bind(builder.Configuration.GetSection("Tokens")).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<TokenOptions>, TokenOptionsValidation>();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<KeyProtector>();
         builder.Services.AddSingleton<SigningKeys>();
         builder.Services.AddHostedService<SigningKeyRefresher>();

@@ -27,10 +27,10 @@ public static partial class StatsApiProcess
         return (process.ExitCode, await output, await error);
     }
 
-    /// <summary>Starts the server and returns once it listens, on a loopback port of its own.</summary>
-    public static async Task<ServerProcess> StartServerAsync(IDictionary<string, string?> environment)
+    /// <summary>Starts the server and returns once it listens, on a loopback port of its own unless the arguments name another.</summary>
+    public static async Task<ServerProcess> StartServerAsync(IDictionary<string, string?> environment, params string[] args)
     {
-        var process = Process.Start(StartInfo(environment, []))!;
+        var process = Process.Start(StartInfo(environment, args))!;
         var server = new ServerProcess(process);
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, line) =>
@@ -79,7 +79,7 @@ public static partial class StatsApiProcess
         return start;
     }
 
-    [GeneratedRegex("Now listening on: (http://[0-9.]+:[0-9]+)")]
+    [GeneratedRegex("Now listening on: (https?://[0-9.]+:[0-9]+)")]
     private static partial Regex ListeningOn();
 }
 

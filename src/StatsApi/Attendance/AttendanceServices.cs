@@ -1,0 +1,10 @@
+namespace StatsApi.Attendance;
+
+public static class AttendanceServices
+{
+    public static IHostApplicationBuilder AddStatsApiAttendance(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<SummaryQuery>();
+        return builder;
+    }
+}
