@@ -2,8 +2,10 @@
 # Runs every test against a real PostgreSQL: Testcontainers where Docker answers, otherwise a
 # throwaway local cluster started here and removed on exit; and against a throwaway Redis, started
 # here without persistence and stopped on exit. Extra arguments go to 'dotnet test'.
-# Lints openapi.yaml first where npm is present. The results and the browser test's screenshots
-# stay in TestResults/ (screenshots/ inside it) until the next run.
+# Lints openapi.yaml first where npm is present. The results stay in TestResults/ until the next run;
+# the browser test's screenshots (TestResults/screenshots/) until the next run of the whole suite, so a
+# filtered run never takes away those of the last full one. Each failure is printed once, at the end,
+# with its message; the whole output of every test is in TestResults/results.trx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -13,7 +15,11 @@ cd "$(dirname "$0")/.."
 REDOCLY_CLI_VERSION=2.77.0
 
 results=TestResults
-rm -rf "$results"
+if [ "$#" -eq 0 ]; then
+  rm -rf "$results"
+else
+  rm -f "$results"/*.trx
+fi
 mkdir -p "$results/screenshots"
 export STATSAPI_TEST_SCREENSHOTS="$PWD/$results/screenshots"
 cluster=""
@@ -38,8 +44,10 @@ lint=0
 if command -v npx >/dev/null; then
   echo "Linting openapi.yaml with @redocly/cli $REDOCLY_CLI_VERSION."
   # No usage data sent, no update notice: the lint is all it does.
+  # Quiet when the contract is clean; its findings in full when it is not.
   REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
-    npx --yes "@redocly/cli@$REDOCLY_CLI_VERSION" lint openapi.yaml --format=stylish || lint=$?
+    npx --yes "@redocly/cli@$REDOCLY_CLI_VERSION" lint openapi.yaml --format=stylish >"$results/redocly.log" 2>&1 || lint=$?
+  [ "$lint" -eq 0 ] || cat "$results/redocly.log"
 else
   echo "npm not found: openapi.yaml is not linted."
 fi
@@ -72,7 +80,7 @@ fi
 dotnet build StatsApi.sln -c Release -nologo -clp:ErrorsOnly
 set +e
 dotnet test StatsApi.sln -c Release --no-build -nologo \
-  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=normal" --results-directory "$results" "$@"
+  --logger "trx;LogFileName=results.trx" --logger "console;verbosity=quiet" --results-directory "$results" "$@"
 status=$?
 set -e
 

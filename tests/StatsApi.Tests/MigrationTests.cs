@@ -50,7 +50,8 @@ public class MigrationTests
         await other.ExecuteAsync("select pg_advisory_lock(@key)", new { key = Migrator.AdvisoryLockKey });
 
         var migrating = new Migrator(dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).ApplyAsync();
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Still waiting for the lock at twice the command timeout, by the database's own account of it.
+        await LockWaits.WaitForAsync(other, 1, TimeSpan.FromSeconds(2));
         Assert.False(migrating.IsCompleted);
         await other.ExecuteAsync("select pg_advisory_unlock(@key)", new { key = Migrator.AdvisoryLockKey });
 

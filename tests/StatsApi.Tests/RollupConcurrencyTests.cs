@@ -31,7 +31,7 @@ public class RollupConcurrencyTests(StatsApiFactory app) : IClassFixture<StatsAp
         {
             await one.ExecuteAsync(first, new { school, lesson }, transaction);
             var waiting = two.ExecuteAsync(second, new { school, lesson });
-            await Task.Delay(500);
+            await LockWaits.WaitForAsync(one, 1, transaction: transaction);
             Assert.False(waiting.IsCompleted);
             await transaction.CommitAsync();
             await waiting;

@@ -28,20 +28,7 @@ public sealed class TableLock : IAsyncDisposable
     }
 
     /// <summary>Returns once <paramref name="count"/> sessions of the database wait on a lock.</summary>
-    public async Task WaitForWaitersAsync(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            await using var command = new NpgsqlCommand(
-                "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", _connection, _transaction);
-            if ((long)(await command.ExecuteScalarAsync())! >= count)
-            {
-                return;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail($"Fewer than {count} sessions came to wait on the lock.");
-    }
+    public Task WaitForWaitersAsync(int count) => LockWaits.WaitForAsync(_connection, count, transaction: _transaction);
 
     public Task ReleaseAsync() => _transaction.CommitAsync();
 
