@@ -30,7 +30,7 @@ public sealed class AuthOptions
 
     public int ClockSkewSeconds { get; set; } = 30;
 
-    /// <summary>How often each instance reloads revocations and client secrets: the bound on how long a revoked token still works.</summary>
+    /// <summary>How often each instance reloads revocations: the bound on how long a revoked token still works.</summary>
     public int RevocationRefreshSeconds { get; set; } = 15;
 
     /// <summary>Honour X-Claim-Schools from a gateway in front (it can only narrow the token's schools).</summary>

@@ -5,8 +5,8 @@ namespace StatsApi.Hosting;
 
 /// <summary>
 /// Every settings section is bound and checked once, before the service or a command touches the
-/// database, so a bad value stops start-up with one line that names it. (Auth, Tokens and Database
-/// register their own checks beside their options.)
+/// database, so a bad value stops start-up with one line that names it. Each part registers the check of
+/// its own section beside its options (Http, Database, Redis, Telemetry, Tokens, Auth, RateLimits).
 /// </summary>
 public static class SettingsValidation
 {
