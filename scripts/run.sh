@@ -116,6 +116,14 @@ fi
 
 demo_scopes="schools:read,users:read,courses:read,lessons:read,lessons:write,attendance:read,attendance:write"
 client_file="$state/demo-client.json"
+teacher_file="$state/demo-teacher.json"
+# The demo client and teacher token belong to one database: another ConnectionStrings__Default gets its own.
+database_file="$state/demo-database"
+database=$(printf %s "$ConnectionStrings__Default" | sha256sum | cut -c1-16)
+if [ "$(cat "$database_file" 2>/dev/null)" != "$database" ]; then
+  rm -f "$client_file" "$teacher_file"
+  echo "$database" > "$database_file"
+fi
 # A client made by an older run.sh, with fewer scopes, is replaced.
 if [ ! -s "$client_file" ] || ! jq -e '.scopes | index("lessons:write")' "$client_file" >/dev/null; then
   "${app[@]}" clients create --name "Demo teachers' tool" --tier standard \
@@ -124,11 +132,21 @@ if [ ! -s "$client_file" ] || ! jq -e '.scopes | index("lessons:write")' "$clien
   chmod 600 "$client_file"
 fi
 
-# An API token for the teacher of Oakwood's first course, for the first call's teacher steps.
-teacher_file="$state/demo-teacher.json"
-if [ ! -s "$teacher_file" ] && [ -n "${pg_port:-}" ]; then
-  teacher=$(psql -h 127.0.0.1 -p "$pg_port" -U postgres -d statsapi -tAc \
-    "select teacher_id from courses where school_id = 'oakwood-primary' order by course_id limit 1")
+# An API token for the teacher of Oakwood's first course, for the first call's teacher steps. psql finds
+# the teacher in the database ConnectionStrings__Default names, whether run.sh made it or it was given.
+if [ ! -s "$teacher_file" ]; then
+  if ! command -v psql >/dev/null; then
+    echo "psql not found; installing it with apt-get." >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql-client >/dev/null
+  fi
+  teacher=$(eval "$(pg_libpq_env "$ConnectionStrings__Default")" && psql -X -v ON_ERROR_STOP=1 -tAc \
+    "select teacher_id from courses where school_id = 'oakwood-primary' and teacher_id is not null order by course_id limit 1")
+  if [ -z "$teacher" ]; then
+    echo "No teacher of oakwood-primary's courses found in the database; cannot make the demo teacher's API token." >&2
+    exit 1
+  fi
   "${app[@]}" api-tokens create --school oakwood-primary --user "$teacher" --name "Demo teacher's tool" --json > "$teacher_file.tmp"
   mv "$teacher_file.tmp" "$teacher_file"
   chmod 600 "$teacher_file"

@@ -71,3 +71,40 @@ pg_create_database() {
     psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -qc "create database $name" >/dev/null
   fi
 }
+
+# pg_libpq_env CONNECTION_STRING: prints export lines that point psql (libpq) at the database an Npgsql
+# connection string names: its hosts (a list, each with an optional :port), port, user, password, database,
+# SSL mode and target session attributes. Other keys (pooling, timeouts) mean nothing to psql and are left out.
+pg_libpq_env() {
+  local IFS=';' pair key value h port="" hosts=() host_ports=()
+  for pair in $1; do
+    key=$(printf %s "${pair%%=*}" | tr -d ' ' | tr '[:upper:]' '[:lower:]')
+    value=${pair#*=}
+    value=${value#"${value%%[![:space:]]*}"}
+    value=${value%"${value##*[![:space:]]}"}
+    case "$key" in
+      host | server)
+        IFS=',' read -ra list <<< "$value"
+        for h in "${list[@]}"; do
+          hosts+=("${h%%:*}")
+          if [ "$h" != "${h%%:*}" ]; then host_ports+=("${h##*:}"); else host_ports+=(""); fi
+        done
+        ;;
+      port) port=$value ;;
+      username | user | userid) printf 'export PGUSER=%q\n' "$value" ;;
+      password | pwd) printf 'export PGPASSWORD=%q\n' "$value" ;;
+      database | db) printf 'export PGDATABASE=%q\n' "$value" ;;
+      sslmode) printf 'export PGSSLMODE=%q\n' "$(printf %s "$value" | tr '[:upper:]' '[:lower:]')" ;;
+      targetsessionattributes) printf 'export PGTARGETSESSIONATTRS=%q\n' "$(printf %s "$value" | tr '[:upper:]' '[:lower:]')" ;;
+    esac
+  done
+  if [ ${#hosts[@]} -gt 0 ]; then
+    # A host's own :port wins over Port=, which applies to the others (5432 when neither is given).
+    local ports=() i
+    for i in "${!hosts[@]}"; do ports+=("${host_ports[$i]:-${port:-5432}}"); done
+    IFS=','
+    printf 'export PGHOST=%q PGPORT=%q\n' "${hosts[*]}" "${ports[*]}"
+  elif [ -n "$port" ]; then
+    printf 'export PGPORT=%q\n' "$port"
+  fi
+}

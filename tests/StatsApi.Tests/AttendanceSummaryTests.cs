@@ -194,7 +194,8 @@ public class AttendanceSummaryTests(StatsApiFactory app) : IClassFixture<StatsAp
         await using (var connection = await app.DataSource.OpenConnectionAsync())
         {
             await using var move = new NpgsqlCommand("""
-                update lessons set starts_at = starts_at + interval '50 days', ends_at = ends_at + interval '50 days'
+                update lessons set starts_at = ((starts_at at time zone 'UTC') + interval '50 days') at time zone 'UTC',
+                                   ends_at = ((ends_at at time zone 'UTC') + interval '50 days') at time zone 'UTC'
                 where (school_id, lesson_id) = (select school_id, lesson_id from attendance_records where school_id = $1 limit 1)
                 """, connection) { Parameters = { new() { Value = School } } };
             Assert.Equal(1, await move.ExecuteNonQueryAsync());

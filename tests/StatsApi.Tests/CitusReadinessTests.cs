@@ -125,6 +125,7 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
 
         var failures = new List<string>();
         var spanningSeen = new HashSet<SchoolSpanning>();
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
         foreach (var statement in statements)
         {
             if (statement.Unresolved is not null)
@@ -137,6 +138,9 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
             }
             var problem = await SchoolDistribution.PlanProblemAsync(connection, distributed, statement.Sql);
             var spanning = SchoolDistribution.Spanning.FirstOrDefault(s => s.File == statement.Source && statement.Sql.Contains(s.Contains, StringComparison.Ordinal));
+            // What Citus would refuse, spanning or not: a statement that spans shards must not lock rows.
+            failures.AddRange(CitusRules.StatementProblems(statement.Sql, citus, spansShards: spanning is not null || problem is not null)
+                .Select(p => $"{statement}\n    {p}"));
             if (spanning is not null)
             {
                 spanningSeen.Add(spanning);
@@ -179,13 +183,16 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         var run = app.Commands.Skip(before).SelectMany(CSharpSql.Split).Distinct(StringComparer.Ordinal).ToList();
         var (connection, distributed) = await OpenAsync();
         await using var _ = connection;
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
         var failures = new List<string>();
         foreach (var statement in run)
         {
-            if (await SchoolDistribution.PlanProblemAsync(connection, distributed, statement) is { } problem)
+            var problem = await SchoolDistribution.PlanProblemAsync(connection, distributed, statement);
+            if (problem is not null)
             {
                 failures.Add($"{statement}\n    {problem}");
             }
+            failures.AddRange(CitusRules.StatementProblems(statement, citus, spansShards: problem is not null).Select(p => $"{statement}\n    {p}"));
         }
         Assert.True(run.Count(s => s.Contains("attendance_", StringComparison.Ordinal)) >= 5, $"The summary ran only: {string.Join("\n", run)}");
         Assert.True(failures.Count == 0, string.Join("\n\n", failures));
@@ -198,12 +205,13 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         await using var _ = connection;
         var functions = SchoolDistribution.MigrationFunctions(Migrator.All.Select(m => m.Sql));
 
-        var defined = (await connection.QueryAsync<string>("""
-            select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
-            """)).ToList();
+        var defined = (await connection.QueryAsync<(string Name, string[]? Parameters)>("""
+            select p.proname, p.proargnames from pg_proc p join pg_namespace n on n.oid = p.pronamespace and n.nspname = 'public'
+            """)).ToDictionary(f => f.Name, f => f.Parameters ?? []);
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
 
-        Assert.Equal(defined.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
-        var problems = functions.SelectMany(f => SchoolDistribution.FunctionProblems(f.Key, f.Value, distributed)).ToList();
+        Assert.Equal(defined.Keys.Order(StringComparer.Ordinal), functions.Keys.Order(StringComparer.Ordinal));
+        var problems = functions.SelectMany(f => SchoolDistribution.FunctionProblems(f.Key, f.Value, distributed, citus, defined[f.Key])).ToList();
         Assert.True(problems.Count == 0, string.Join("\n\n", problems));
     }
 
@@ -249,10 +257,15 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         var (connection, distributed) = await OpenAsync();
         await using var _ = connection;
         const string Tied = """
+            declare
+                school text;
+                lesson_ids bigint[];
             begin
-                perform from lessons l where (l.school_id, l.lesson_id) in (select school_id, lesson_id from new_rows) for share;
-                perform from new_rows r join lessons l on l.school_id = r.school_id and l.lesson_id = r.lesson_id
-                    join schools s on s.school_id = r.school_id;
+                for school, lesson_ids in select r.school_id, array_agg(r.lesson_id) from new_rows r group by r.school_id order by r.school_id loop
+                    perform from lessons l where l.school_id = school and l.lesson_id = any(lesson_ids) order by l.lesson_id for share;
+                    perform from unnest(lesson_ids) r (lesson_id) join lessons l on l.school_id = school and l.lesson_id = r.lesson_id
+                        join schools s on s.school_id = l.school_id;
+                end loop;
                 return null;
             end
             """;
@@ -266,9 +279,172 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
 
         Assert.Empty(SchoolDistribution.FunctionProblems("tied", Tied, distributed));
         var problems = SchoolDistribution.FunctionProblems("untied", Untied, distributed);
-        Assert.Equal(2, problems.Count);
-        Assert.Contains("reads lessons (l)", problems[0], StringComparison.Ordinal);
-        Assert.Contains("reads attendance_daily", problems[1], StringComparison.Ordinal);
+        Assert.Contains(problems, p => p.Contains("reads lessons (l) untied", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("reads attendance_daily (attendance_daily) untied", StringComparison.Ordinal));
+    }
+
+    // The statements of the service that a real Citus 13 cluster refused (issue 20), as they were written then.
+    private const string IdempotencyClaim = """
+        insert into idempotency_keys (school_id, client_id, idempotency_key, request_hash, status)
+        values (@school, @client, @key, @fingerprint, 0)
+        on conflict (school_id, client_id, idempotency_key) do update
+            set request_hash = excluded.request_hash, status = 0, location = null, etag = null, body = null, created_at = now()
+            where idempotency_keys.created_at < now() - @lifetime
+        returning true
+        """;
+    private const string RevocationUpsert = """
+        insert into token_revocations (kind, subject) values (@kind, @subject)
+        on conflict (kind, subject) do update set revoked_at = now()
+        """;
+    private const string ClientRevoke = """
+        update api_clients set revoked_at = coalesce(revoked_at, now())
+        where client_id = @clientId
+        returning client_id, revoked_at
+        """;
+    private const string EnrolmentInsert = """
+        insert into enrolments (school_id, course_id, student_id, enrolled_on)
+        values (@school, @courseId, @studentId, coalesce(@on::date, (now() at time zone (select time_zone from schools where school_id = @school))::date))
+        on conflict do nothing
+        returning course_id, student_id, enrolled_on
+        """;
+    private const string LockingSweep = """
+        delete from idempotency_keys where (school_id, client_id, idempotency_key) in (
+            select school_id, client_id, idempotency_key from idempotency_keys where created_at < now() - @lifetime
+            limit @batch for update skip locked)
+        """;
+
+    /// <summary>What the check finds wrong with a statement of the code for Citus: as EveryStatementInTheCode... does it.</summary>
+    private static async Task<IReadOnlyList<string>> CitusProblemsAsync(string sql)
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var spans = await SchoolDistribution.PlanProblemAsync(connection, distributed, sql) is not null
+                    || SchoolDistribution.Spanning.Any(s => sql.Contains(s.Contains, StringComparison.Ordinal));
+        return CitusRules.StatementProblems(sql, await SchoolDistribution.CitusSchemaAsync(connection, distributed), spans);
+    }
+
+    [Theory]
+    [InlineData(IdempotencyClaim, "calls now() in ON CONFLICT DO UPDATE of idempotency_keys")]
+    [InlineData(RevocationUpsert, "calls now() in ON CONFLICT DO UPDATE of token_revocations")]
+    [InlineData(ClientRevoke, "calls now() inside COALESCE of an UPDATE of api_clients")]
+    [InlineData(EnrolmentInsert, "has a subquery among the VALUES of an INSERT into enrolments")]
+    [InlineData(LockingSweep, "locks rows (for update skip locked) in a statement that spans shards")]
+    [InlineData("update lessons set room = case when room is null then to_char(now(), 'HH24') end where school_id = @school", "calls to_char(), now() inside CASE of an UPDATE of lessons")]
+    [InlineData("select l.lesson_id from lessons l where l.course_id = @course for share", "locks rows (for share) in a statement that spans shards")]
+    [InlineData("insert into summary_versions (school_id, version) values (@school, nextval('summary_version'))", "calls nextval('summary_version') outside a column default")]
+    public async Task TheCitusCheckRefusesEachClassOfStatementACitusClusterRefused(string sql, string expected)
+    {
+        var problems = await CitusProblemsAsync(sql);
+
+        Assert.Contains(problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("""
+        insert into idempotency_keys (school_id, client_id, idempotency_key, request_hash, status)
+        values (@school, @client, @key, @fingerprint, 0)
+        on conflict (school_id, client_id, idempotency_key) do update
+            set request_hash = excluded.request_hash, status = 0, location = null, etag = null, body = null, created_at = excluded.created_at
+            where excluded.created_at - idempotency_keys.created_at > @lifetime
+        returning true
+        """)]
+    [InlineData("insert into token_revocations (kind, subject) values (@kind, @subject) on conflict (kind, subject) do update set revoked_at = excluded.revoked_at")]
+    [InlineData("update api_clients set revoked_at = now() where client_id = @clientId and revoked_at is null returning client_id, revoked_at")]
+    [InlineData("""
+        insert into enrolments (school_id, course_id, student_id, enrolled_on)
+        select s.school_id, @courseId, @studentId, coalesce(@on::date, (now() at time zone s.time_zone)::date)
+        from schools s where s.school_id = @school
+        on conflict do nothing
+        returning course_id, student_id, enrolled_on
+        """)]
+    [InlineData("delete from idempotency_keys where created_at < @before")]
+    [InlineData("select course_id from lessons where school_id = @school and lesson_id = @lessonId for share")]
+    public async Task TheCitusCheckAcceptsTheirRewrites(string sql)
+    {
+        Assert.Empty(await CitusProblemsAsync(sql));
+    }
+
+    /// <summary>The functions as migrations 0001 to 0009 left them, which a real Citus 13 cluster refused on its workers.</summary>
+    private static IReadOnlyDictionary<string, string> FunctionsBefore0010() =>
+        SchoolDistribution.MigrationFunctions(Migrator.All.Where(m => string.CompareOrdinal(m.Version, "0010") < 0).Select(m => m.Sql));
+
+    [Fact]
+    public async Task TheFunctionCheckRefusesATransitionTableWithADistributedTableAndARowLockAcrossShards()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
+
+        // "could not run distributed query with FOR UPDATE/SHARE commands", on the first COPY of seed.
+        var problems = SchoolDistribution.FunctionProblems("attendance_rollup_on_insert", FunctionsBefore0010()["attendance_rollup_on_insert"], distributed, citus, []);
+
+        Assert.Contains(problems, p => p.Contains("reads the transition table new_rows in a statement with the distributed table schools", StringComparison.Ordinal)
+                                       && p.Contains("for share", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("locks rows (for share) in a statement that spans shards", StringComparison.Ordinal)
+                                       && p.Contains("from schools s where s.school_id in (select school_id from new_rows)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("reads the transition table new_rows in a statement with the distributed table lessons, schools", StringComparison.Ordinal)
+                                       && p.Contains("attendance_rollup_apply", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheFunctionCheckRefusesASequenceCalledByName()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
+
+        // 'relation "summary_version" does not exist', on renaming a course.
+        var problems = SchoolDistribution.FunctionProblems("summary_versions_bump", FunctionsBefore0010()["summary_versions_bump"], distributed, citus, ["changed"]);
+
+        Assert.Contains(problems, p => p.Contains("calls nextval('summary_version') outside a column default", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheFunctionCheckRefusesADistributedTableReadForSeveralSchoolsAtOnce()
+    {
+        var (connection, distributed) = await OpenAsync();
+        await using var _ = connection;
+        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
+
+        // "could not create distributed plan", on changing a school's time zone.
+        var problems = SchoolDistribution.FunctionProblems("attendance_rollups_rebuild", FunctionsBefore0010()["attendance_rollups_rebuild"], distributed, citus, ["changed"]);
+
+        Assert.Contains(problems, p => p.Contains("reads attendance_daily (d) without school_id = one school", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("reads attendance_records (a), lessons (l), schools (s) without school_id = one school", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ThePlpgsqlReaderFindsTheStatementsInsideLoopsAndConditionsAndWhatTheyFill()
+    {
+        const string Body = """
+            declare
+                school text;
+                zone text;
+                ids bigint[];
+            begin
+                if not exists (select from new_rows) then
+                    return null;
+                end if;
+                -- a comment; with a semicolon
+                for school, ids in select r.school_id, array_agg(r.lesson_id) from new_rows r group by 1 order by 1 loop
+                    select s.time_zone into zone from schools s where s.school_id = school for share;
+                    perform attendance_rollup_apply(ids);
+                end loop;
+                ids := array(select lesson_id from old_rows);
+                return null;
+            end
+            """;
+
+        var statements = CitusRules.BodyStatements(Body);
+
+        Assert.Equal(
+            ["select not exists (select from new_rows)",
+             "select r.school_id, array_agg(r.lesson_id) from new_rows r group by 1 order by 1",
+             "select s.time_zone into zone from schools s where s.school_id = school for share",
+             "select attendance_rollup_apply(ids)",
+             "select array(select lesson_id from old_rows)"],
+            statements.Select(s => Regex.Replace(s.Sql, @"\s+", " ").Trim()));
+        Assert.Equal([[], ["school", "ids"], ["zone"], [], ["ids"]], statements.Select(s => s.Targets.ToArray()));
     }
 
     [Fact]

@@ -13,8 +13,11 @@ public class DemoDataTests
 
     private static async Task<NpgsqlDataSource> SeededAsync(DemoDataOptions options)
     {
-        var dataSource = NpgsqlDataSource.Create(await TestPostgres.CreateEmptyDatabaseAsync());
+        var connectionString = await TestPostgres.CreateEmptyDatabaseAsync();
+        var dataSource = NpgsqlDataSource.Create(connectionString);
         await new Migrator(dataSource, NullLogger<Migrator>.Instance).ApplyAsync();
+        // On a Citus cluster (TestCitus), the load runs on the distributed tables, triggers and all.
+        await TestCitus.DistributeAsync(connectionString);
         var result = await new DemoData(dataSource, NullLogger<DemoData>.Instance).SeedAsync(options);
         Assert.False(result.Skipped);
         return dataSource;

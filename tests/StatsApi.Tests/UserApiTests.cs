@@ -234,6 +234,51 @@ public class UserApiTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
         Assert.Equal(0, await CountEmailAsync("second@oakwood.example"));
     }
 
+    [Theory]
+    [InlineData(23, HttpStatusCode.UnprocessableEntity)]
+    [InlineData(25, HttpStatusCode.Created)]
+    public async Task AKeyIsBoundToItsRequestForItsLifetimeAndFreeAfter(int hoursOld, HttpStatusCode expected)
+    {
+        var client = await WriterAsync();
+        var key = Guid.NewGuid().ToString();
+        Assert.Equal(HttpStatusCode.Created, (await PostWithKeyAsync(client, key, NewStudent($"then{hoursOld}@oakwood.example"))).StatusCode);
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        {
+            Assert.Equal(1, await connection.ExecuteAsync(
+                "update idempotency_keys set created_at = @at where school_id = @School and idempotency_key = @key",
+                new { School, key, at = DateTime.UtcNow.AddHours(-hoursOld) }));
+        }
+
+        var response = await PostWithKeyAsync(client, key, NewStudent($"now{hoursOld}@oakwood.example"));
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.Created ? 1 : 0, await CountEmailAsync($"now{hoursOld}@oakwood.example"));
+    }
+
+    [Fact]
+    public async Task TheSweeperDeletesTheExpiredKeysOnly()
+    {
+        var client = $"sweep{Guid.NewGuid():N}"[..20];
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        // 12,000 keys expired over the 4 hours before their lifetime, a second apart, oldest first; and 100 that are not.
+        var now = await connection.ExecuteScalarAsync<DateTime>("select now()");
+        await connection.ExecuteAsync("""
+            insert into idempotency_keys (school_id, client_id, idempotency_key, request_hash, status, created_at)
+            select @School, @client, 'k' || g, '\x00'::bytea, 201, @expired - g * interval '1 second'
+            from generate_series(1, 12000) g
+            union all
+            select @School, @client, 'fresh' || g, '\x00'::bytea, 201, @fresh
+            from generate_series(1, 100) g
+            """, new { School, client, expired = now.AddHours(-24).AddMinutes(-1), fresh = now.AddHours(-23) });
+        var sweeper = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<StatsApi.Writes.IdempotencyKeySweeper>().Single();
+
+        var deleted = await sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.True(deleted >= 12000, $"{deleted} keys deleted");
+        Assert.Equal(100, await connection.ExecuteScalarAsync<int>("select count(*) from idempotency_keys where school_id = @School and client_id = @client", new { School, client }));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("select count(*) from idempotency_keys where created_at < now() - interval '24 hours'"));
+    }
+
     [Fact]
     public async Task AMalformedIdempotencyKeyIs400()
     {

@@ -43,10 +43,11 @@ public sealed class Revocations(NpgsqlDataSource dataSource, IOptions<TokenOptio
     /// Records a revocation in the caller's transaction: the subject's next generation. Tokens issued from
     /// what the transaction replaced carry an earlier one; every instance refuses them at its next reload.
     /// </summary>
+    /// <remarks>The time is the new row's revoked_at (its default, now()): Citus refuses now() itself in ON CONFLICT DO UPDATE.</remarks>
     public static Task RevokeAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, RevocationKind kind, string subject, CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition("""
             insert into token_revocations (kind, subject) values (@kind, @subject)
-            on conflict (kind, subject) do update set revoked_at = now(), generation = token_revocations.generation + 1
+            on conflict (kind, subject) do update set revoked_at = excluded.revoked_at, generation = token_revocations.generation + 1
             """, new { kind = Name(kind), subject }, transaction, cancellationToken: cancellationToken));
 
     public async Task RefreshAsync(CancellationToken cancellationToken = default)

@@ -171,11 +171,16 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A client revoked before keeps the time it was first revoked. (Not coalesce(revoked_at, now()):
+        // Citus refuses a function that is not immutable inside COALESCE or CASE of an UPDATE.)
         var revoked = await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition($"""
-            update api_clients set revoked_at = coalesce(revoked_at, now())
-            where client_id = @clientId
+            update api_clients set revoked_at = now()
+            where client_id = @clientId and revoked_at is null
             returning {Columns}
-            """, new { clientId }, transaction, cancellationToken: cancellationToken));
+            """, new { clientId }, transaction, cancellationToken: cancellationToken))
+            ?? await connection.QuerySingleOrDefaultAsync<ApiClient>(new CommandDefinition(
+                $"select {Columns} from api_clients where client_id = @clientId",
+                new { clientId }, transaction, cancellationToken: cancellationToken));
         if (revoked is not null)
         {
             // Its tokens already issued stop too, on every instance within the revocation bound.

@@ -74,7 +74,8 @@ public static class EnrolmentEndpoints
             await People.RequireAsync(scope, studentId, Roles.Student, "student_id");
             var created = await scope.Connection.QuerySingleOrDefaultAsync<EnrolmentResponse>(new CommandDefinition($"""
                 insert into enrolments (school_id, course_id, student_id, enrolled_on)
-                values (@school, @courseId, @studentId, coalesce(@on, (now() at time zone (select time_zone from schools where school_id = @school))::date))
+                select s.school_id, @courseId, @studentId, coalesce(@on, (now() at time zone s.time_zone)::date)
+                from schools s where s.school_id = @school
                 on conflict do nothing
                 returning {Columns}
                 """, new { school = school.Id, courseId, studentId, on = body?.EnrolledOn }, scope.Transaction, cancellationToken: scope.Cancellation));

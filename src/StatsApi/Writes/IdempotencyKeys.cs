@@ -56,13 +56,15 @@ public static class IdempotencyKeys
     public static async Task<Claim> ClaimAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, string client,
         string key, byte[] fingerprint, CancellationToken cancellationToken)
     {
-        // Waits here while a concurrent request holds the same key uncommitted.
+        // Waits here while a concurrent request holds the same key uncommitted. The time is the new row's
+        // created_at (its default, now()): Citus refuses now() itself in ON CONFLICT DO UPDATE, and the age
+        // is compared as an interval, as timestamptz - interval is not immutable either.
         var claimed = await connection.ExecuteScalarAsync<bool>(new CommandDefinition("""
             insert into idempotency_keys (school_id, client_id, idempotency_key, request_hash, status)
             values (@school, @client, @key, @fingerprint, 0)
             on conflict (school_id, client_id, idempotency_key) do update
-                set request_hash = excluded.request_hash, status = 0, location = null, etag = null, body = null, created_at = now()
-                where idempotency_keys.created_at < now() - @lifetime
+                set request_hash = excluded.request_hash, status = 0, location = null, etag = null, body = null, created_at = excluded.created_at
+                where excluded.created_at - idempotency_keys.created_at > @lifetime
             returning true
             """, new { school, client, key, fingerprint, lifetime = Lifetime }, transaction, cancellationToken: cancellationToken));
         if (claimed)

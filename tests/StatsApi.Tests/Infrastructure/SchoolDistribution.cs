@@ -30,6 +30,8 @@ public static partial class SchoolDistribution
     [
         new("Writes/IdempotencyKeySweeper.cs", "delete from idempotency_keys",
             "deletes expired idempotency keys of every school every 10 minutes: a multi-shard DELETE, run on each shard in parallel"),
+        new("Writes/IdempotencyKeySweeper.cs", "min(created_at) from idempotency_keys",
+            "finds the oldest expired idempotency key, where the sweep starts: a multi-shard aggregate, one row from each shard"),
         new("Schools/SchoolEndpoints.cs", "school_id = any(@approved)",
             "lists the caller's approved schools: school_id = any(array) is routed to the shards of those schools only"),
         new("Clients/ApiClients.cs", "school_id = any(@ids)",
@@ -45,7 +47,26 @@ public static partial class SchoolDistribution
     };
 
     // The tables whose rows of one statement all belong to the school of the statement that fired the trigger.
-    private static readonly string[] TransitionTables = ["new_rows", "old_rows", "new_lessons", "old_lessons", "new_schools", "old_schools"];
+    private static readonly string[] TransitionTables = ["new_rows", "old_rows", "new_lessons", "old_lessons", "new_schools", "old_schools", "new_courses", "old_courses"];
+
+    /// <summary>Functions that are not immutable, where no database says which are: the ones the code might reach for.</summary>
+    private static readonly HashSet<string> KnownNotImmutable = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "now", "clock_timestamp", "statement_timestamp", "transaction_timestamp", "timeofday", "random", "nextval", "currval", "setval", "lastval",
+        "gen_random_uuid", "current_setting", "set_config", "txid_current", "to_char", "age", "date_trunc", "json_agg", "jsonb_agg",
+    };
+
+    /// <summary>The schema as the Citus rules see it, with PostgreSQL's word on which functions are not immutable (any overload).</summary>
+    public static async Task<CitusSchema> CitusSchemaAsync(NpgsqlConnection connection, IReadOnlySet<string> distributed)
+    {
+        var notImmutable = (await connection.QueryAsync<string>("select proname from pg_proc group by proname having bool_or(provolatile <> 'i')"))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return new CitusSchema(distributed, ReferenceTables.Keys.ToHashSet(StringComparer.Ordinal), notImmutable.Contains);
+    }
+
+    /// <summary>The schema as the Citus rules see it, without a database: functions judged by <see cref="KnownNotImmutable"/>.</summary>
+    public static CitusSchema CitusSchemaOf(IReadOnlySet<string> distributed) =>
+        new(distributed, ReferenceTables.Keys.ToHashSet(StringComparer.Ordinal), KnownNotImmutable.Contains);
 
     // Parameters whose type PostgreSQL cannot infer from the statement alone.
     private static readonly Dictionary<string, string> ParameterTypes = new(StringComparer.OrdinalIgnoreCase)
@@ -118,7 +139,11 @@ public static partial class SchoolDistribution
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
-    /// <summary>Each insert into a table of school data names school_id among its columns and gives it one parameter.</summary>
+    /// <summary>
+    /// Each insert into a table of school data names school_id among its columns and gives it one parameter, or
+    /// the school_id of a table the statement reads under school_id = a parameter (an INSERT ... SELECT that
+    /// Citus runs whole on the school's shard, where a parameter in the select list would be pulled through the coordinator).
+    /// </summary>
     private static IEnumerable<string> InsertProblems(string sql, IReadOnlySet<string> distributed)
     {
         foreach (Match insert in Insert().Matches(sql))
@@ -132,7 +157,9 @@ public static partial class SchoolDistribution
             var index = columns.IndexOf("school_id");
             var items = Items(sql, insert.Index + insert.Length);
             var value = index >= 0 && index < items.Count ? items[index] : null;
-            if (value is null || !OneParameter().IsMatch(value))
+            var pinnedColumn = value is not null && QualifiedSchool().Match(value) is { Success: true } column
+                && Regex.IsMatch(sql, $@"\b{column.Groups[1].Value}\.school_id\s*=\s*@\w+");
+            if (value is null || (!OneParameter().IsMatch(value) && !pinnedColumn))
             {
                 yield return $"inserts into {table} a school_id that is not one parameter: {value ?? "(none)"}";
             }
@@ -287,19 +314,25 @@ public static partial class SchoolDistribution
     /// Why statements of a function body may touch schools other than those of the statement that fired
     /// it: each table of school data it reads must be tied by school_id to a transition table (new_rows,
     /// old_rows, ...), to a variable filled from one, or to the function's rows (unnest of its argument),
-    /// directly or through another table so tied.
+    /// directly or through another table so tied. And why Citus would refuse one on the worker where the
+    /// trigger fires (CitusRules.FunctionStatementProblems): each distributed table must be read under
+    /// school_id = one school of those rows (a parameter of the function, or a variable filled from the
+    /// transition tables, such as the school of a loop over them), never in a statement with a transition table.
     /// </summary>
-    public static IReadOnlyList<string> FunctionProblems(string name, string body, IReadOnlySet<string> distributed)
+    public static IReadOnlyList<string> FunctionProblems(string name, string body, IReadOnlySet<string> distributed,
+        CitusSchema? citus = null, IEnumerable<string>? parameters = null)
     {
+        citus ??= CitusSchemaOf(distributed);
         var problems = new List<string>();
         var rootVariables = RootVariable().Matches(body).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
-        foreach (var piece in CSharpSql.Split(body))
+        var statements = CitusRules.BodyStatements(body);
+        var schoolValues = CitusRules.SchoolVariables(statements, parameters ?? [], citus);
+        var transitionTables = TransitionTables.ToHashSet(StringComparer.Ordinal);
+        foreach (var statement in statements)
         {
-            if (Statement().Match(piece) is not { Success: true } start)
-            {
-                continue;
-            }
-            var sql = piece[start.Index..];
+            var sql = statement.Sql;
+            problems.AddRange(CitusRules.FunctionStatementProblems(sql, citus, transitionTables, schoolValues)
+                .Select(p => $"{name}: {p}: {Regex.Replace(sql, @"\s+", " ").Trim()}"));
             var references = TableReference().Matches(sql)
                 .Select(m => (Table: m.Groups[2].Value, Alias: m.Groups[3].Success && !Keywords.Contains(m.Groups[3].Value) ? m.Groups[3].Value : m.Groups[2].Value))
                 .ToList();
@@ -330,8 +363,11 @@ public static partial class SchoolDistribution
                 }
             }
             var rooted = roots.Select(Find).ToHashSet(StringComparer.Ordinal);
+            // Pinned to one school of those rows is tied to them too.
+            var unpinned = CitusRules.UnpinnedDistributedTables(sql, citus, schoolValues);
             problems.AddRange(references
-                .Where(r => distributed.Contains(r.Table) && !rooted.Contains(Find(r.Alias)))
+                .Where(r => distributed.Contains(r.Table) && !rooted.Contains(Find(r.Alias))
+                            && unpinned.Contains(r.Alias == r.Table ? r.Table : $"{r.Table} ({r.Alias})"))
                 .Select(r => $"{name}: reads {r.Table} ({r.Alias}) untied to the rows of the statement that fired it: {Regex.Replace(sql, @"\s+", " ").Trim()}"));
         }
         return problems;
@@ -357,6 +393,9 @@ public static partial class SchoolDistribution
     [GeneratedRegex(@"^(@\w+|\(*\$\d+\)*(::\w+)?)$")]
     private static partial Regex OneParameter();
 
+    [GeneratedRegex(@"^(\w+)\.school_id$")]
+    private static partial Regex QualifiedSchool();
+
     [GeneratedRegex(@"^((\w+\.)?school_id = \$\d+|\$\d+ = (\w+\.)?school_id)$")]
     private static partial Regex SchoolIsParameter();
 
@@ -371,9 +410,6 @@ public static partial class SchoolDistribution
 
     [GeneratedRegex(@"alter\s+function\s+(\w+)\s*\([^)]*\)\s+rename\s+to\s+(?<to>\w+)", RegexOptions.IgnoreCase)]
     private static partial Regex FunctionRename();
-
-    [GeneratedRegex(@"\b(perform|select|insert|update|delete|with)\b", RegexOptions.IgnoreCase)]
-    private static partial Regex Statement();
 
     [GeneratedRegex(@"\b(from|join|update)\s+(\w+)\b(?:\s+(?:as\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex TableReference();

@@ -10,6 +10,8 @@ namespace StatsApi.Tests.Infrastructure;
 /// One real PostgreSQL for the test run: the throwaway cluster scripts/test.sh starts (its admin
 /// connection string in STATSAPI_TEST_POSTGRES), or a Testcontainers one where Docker answers.
 /// A template database, migrated and loaded with a small demo data set once, is copied for each test class.
+/// With STATSAPI_TEST_CITUS set (TestCitus), every database is made on a Citus cluster instead: a template
+/// cannot be copied across nodes, so each is migrated, distributed and then loaded on its own.
 /// </summary>
 public static class TestPostgres
 {
@@ -24,6 +26,10 @@ public static class TestPostgres
     /// <summary>A new database, a copy of the template; returns its connection string.</summary>
     public static async Task<string> CreateDatabaseAsync()
     {
+        if (TestCitus.Enabled)
+        {
+            return await CreateDistributedAsync();
+        }
         var template = await Template.Value;
         var admin = await AdminConnection.Value;
         return await CreateAsync(admin, "statsapi_test_", $"template {template}");
@@ -32,12 +38,18 @@ public static class TestPostgres
     /// <summary>A new database with nothing in it, not even the migrations.</summary>
     public static async Task<string> CreateEmptyDatabaseAsync()
     {
+        if (TestCitus.Enabled)
+        {
+            return await TestCitus.CreateDatabaseAsync(NewName("statsapi_empty_"));
+        }
         return await CreateAsync(await AdminConnection.Value, "statsapi_empty_", "");
     }
 
+    private static string NewName(string prefix) => prefix + Guid.NewGuid().ToString("N")[..12];
+
     private static async Task<string> CreateAsync(string admin, string prefix, string options)
     {
-        var name = prefix + Guid.NewGuid().ToString("N")[..12];
+        var name = NewName(prefix);
         await using (var connection = new NpgsqlConnection(admin))
         {
             await connection.OpenAsync();
@@ -65,6 +77,19 @@ public static class TestPostgres
             throw new InvalidOperationException(
                 $"No PostgreSQL for the tests: {Variable} is not set and Docker is not reachable ({ex.Message}). Run ./scripts/test.sh, which starts a throwaway cluster.", ex);
         }
+    }
+
+    // In the order docs/scale-out.md gives: migrate, distribute, then load.
+    private static async Task<string> CreateDistributedAsync()
+    {
+        var connectionString = await TestCitus.CreateDatabaseAsync(NewName("statsapi_test_"));
+        await using (var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString))
+        {
+            await new Migrator(dataSource, NullLogger<Migrator>.Instance).ApplyAsync();
+            await TestCitus.DistributeAsync(connectionString);
+            await new DemoData(dataSource, NullLogger<DemoData>.Instance).SeedAsync(DemoOptions);
+        }
+        return connectionString;
     }
 
     private static async Task<string> CreateTemplateAsync()
