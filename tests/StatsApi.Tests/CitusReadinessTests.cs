@@ -168,6 +168,7 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
             student = await lookup.ExecuteScalarAsync<long>("select student_id from enrolments where school_id = @School and course_id = @course limit 1", new { School, course });
         }
         var client = await app.CreateClientForSchoolsAsync(School);
+        var asTeacher = await app.ActAsAsync(School, teacher);
         var before = app.Commands.Count;
         foreach (var query in new[]
         {
@@ -177,6 +178,12 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         })
         {
             var response = await client.GetAsync($"/stats/v1/attendance/summary?school_id={School}&from=2026-09-01&to=2026-12-31{query}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        // A teacher's summary is narrowed to the lessons they may read: shapes of their own.
+        foreach (var query in new[] { "", "&group_by=course", $"&course_id={course}", $"&student_id={student}", $"&teacher_id={teacher}&group_by=day" })
+        {
+            var response = await asTeacher.GetAsync($"/stats/v1/attendance/summary?school_id={School}&from=2026-09-01&to=2026-12-31{query}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 

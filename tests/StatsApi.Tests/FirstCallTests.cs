@@ -33,8 +33,8 @@ public class FirstCallTests(StatsApiFactory app) : IClassFixture<StatsApiFactory
         await using var connection = await app.DataSource.OpenConnectionAsync();
         var (course, teacher) = await connection.QuerySingleAsync<(long, long)>(
             "select course_id, teacher_id from courses where school_id = 'oakwood-primary' order by course_id limit 1");
-        var created = await app.Services.GetRequiredService<StatsApi.Data.WriteTransactions>().RunAsync((c, t, ct) =>
-            PersonTokens.ApiTokens.CreateAsync(c, t, "oakwood-primary", teacher, "First call", ct));
+        var created = await app.Services.GetRequiredService<StatsApi.Writes.SchoolWrites>().RunAsync(StatsApi.Writes.Actor.CommandLine(), "oakwood-primary",
+            scope => PersonTokens.ApiTokens.CreateAsync(scope, teacher, "First call"), CancellationToken.None);
         var script = Repository.Read("scripts/first-call.sh")
             .Replace("https://localhost:5443", server.Address.ToString().TrimEnd('/'), StringComparison.Ordinal)
             .Replace(".local/localhost.pem", pem, StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using StatsApi.Data;
 using StatsApi.Demo;
 using StatsApi.Tokens;
 using StatsApi.PersonTokens;
+using StatsApi.Writes;
 
 namespace StatsApi.Admin;
 
@@ -307,13 +308,18 @@ public static class AdminCli
     private static async Task<int> CreateApiTokenAsync(IServiceProvider services, CommandLine line, TextWriter output, TextWriter error)
     {
         var (school, user, name) = ApiTokenOwnerFrom(line);
-        var transactions = services.GetRequiredService<WriteTransactions>();
-        var (active, created) = await transactions.RunAsync(async (connection, transaction, cancellationToken) =>
+        // The path an HTTP creation takes, audited as the command line's.
+        var (active, created) = await services.GetRequiredService<SchoolWrites>().RunAsync(Actor.CommandLine(), school, async scope =>
         {
-            var active = await Dapper.SqlMapper.ExecuteScalarAsync<bool?>(connection, "select active from users where school_id = @school and user_id = @user",
-                new { school, user }, transaction);
-            return (active, active is true ? await ApiTokens.CreateAsync(connection, transaction, school, user, name, cancellationToken) : null);
-        });
+            var active = await Dapper.SqlMapper.ExecuteScalarAsync<bool?>(scope.Connection, new Dapper.CommandDefinition(
+                "select active from users where school_id = @school and user_id = @user", new { school, user }, scope.Transaction, cancellationToken: scope.Cancellation));
+            if (active is not true)
+            {
+                scope.ChangedNothing();
+                return (active, null);
+            }
+            return (active, await ApiTokens.CreateAsync(scope, user, name));
+        }, CancellationToken.None);
         if (created is null)
         {
             error.WriteLine(active switch

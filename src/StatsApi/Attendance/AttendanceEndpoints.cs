@@ -23,7 +23,7 @@ public static class AttendanceEndpoints
             .WithCost(OperationCosts.Summary)
             .WithName("GetAttendanceSummary")
             .WithSummary("Attendance totals for a school over a date range")
-            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
+            .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only; a teacher's, the marks of the lessons they may read (the lessons of the courses they teach and the lessons they teach), and a course_id must name a course they teach. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithRevalidation()
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -57,21 +57,20 @@ public static class AttendanceEndpoints
         [FromQuery(Name = "student_id"), Description("Only this student's marks.")] string? studentId,
         CancellationToken cancellationToken)
     {
-        // A student acting through a tool reads their own attendance only: another student's id answers as missing.
-        if (Caller.ActingStudent(http.User) is { } student)
-        {
-            var own = student.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            studentId ??= own;
-            if (studentId != own)
-            {
-                return Problems.NotFound("student", "student_id", $"The school has no student {studentId}.");
-            }
-        }
+        // AccessRules.ReadMark: a student's summary counts their own marks, a teacher's the marks of the lessons they may read.
+        var narrowing = ListNarrowing.Of(http.User);
+        studentId ??= narrowing.Own?.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var (request, errors) = SummaryRequest.Parse(school.Id, from, to, courseId, groupBy, teacherId, studentId);
         if (request is null)
         {
             return Problems.Validation(errors);
         }
+        // AccessRules.ReadPerson: another student answers as missing.
+        if (request.StudentId is { } student && !await http.MayAsync(AccessRules.ReadPerson, new PersonResource(student)))
+        {
+            return Problems.NotFound("student", "student_id", $"The school has no student {student}.");
+        }
+        request = request with { Teaching = narrowing.Teacher };
         // The school check ran before this handler: a tag is only ever compared for an approved school.
         var answer = request.Fingerprint();
         switch (await query.RunAsync(request, Preconditions.IfNoneMatchVersion(http.Request, answer), cancellationToken))

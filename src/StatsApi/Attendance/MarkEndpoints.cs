@@ -37,7 +37,7 @@ public static class MarkEndpoints
         register.MapGet("", ListAsync).RequireScope(Scopes.AttendanceRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListLessonAttendance").WithSummary("A lesson's marks")
-            .WithDescription("One mark per student, in student id order.");
+            .WithDescription("One mark per student, in student id order. The lesson must be one the caller may read (404 otherwise); a student sees their own mark only.");
         register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite).WithIdempotencyKey()
             .WithCost(OperationCosts.Register)
             .Produces<RecordAttendanceResponse>()
@@ -45,7 +45,7 @@ public static class MarkEndpoints
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
         register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead).WithVersion().ReadsOnStandby()
             .WithName("GetMark").WithSummary("One student's mark in a lesson")
-            .WithDescription("The ETag header carries the version for If-Match.");
+            .WithDescription("A teacher acting through a tool reads the marks of the lessons they may read; a student, their own; another answers 404. The ETag header carries the version for If-Match.");
         register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
             .Produces<MarkResponse>()
             .WithName("CorrectMark").WithSummary("Correct one mark")
@@ -59,7 +59,7 @@ public static class MarkEndpoints
         student.MapGet("", ListStudentAsync).RequireScope(Scopes.AttendanceRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListStudentAttendance").WithSummary("A student's marks over a range of days")
-            .WithDescription("A student's token reads their own marks only. In order of the lessons' start; each read is audited.");
+            .WithDescription("A student's token reads their own marks only; a teacher's, the student's marks in the lessons the teacher may read. In order of the lessons' start; each read is audited.");
         return routes;
     }
 
@@ -78,16 +78,17 @@ public static class MarkEndpoints
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         if (await LessonLookup.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is not { } lesson
-            || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
+            || !await http.MayAsync(AccessRules.ReadLesson, LessonLookup.Resource(connection, null, lesson, http.RequestAborted)))
         {
             return LessonLookup.NotFound(lessonId);
         }
+        // AccessRules.ReadMark in SQL (@self): a student's register holds their own mark only.
         var rows = (await connection.QueryAsync<MarkResponse>(new CommandDefinition($"""
             select {Columns} from attendance_records
             where school_id = @school and lesson_id = @lessonId and (@after::bigint is null or student_id > @after)
               and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
-            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1, self = Caller.ActingStudent(http.User) },
+            """, new { school = school.Id, lessonId, after = after?.StudentId, limit = page.Size + 1, self = ListNarrowing.Of(http.User).Own },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
@@ -113,7 +114,10 @@ public static class MarkEndpoints
                 "select course_id from lessons where school_id = @school and lesson_id = @lessonId for share",
                 new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation))
                 ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
-            await Teaching.RequireOwnCourseAsync(scope, course, "lesson_id");
+            if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation)))
+            {
+                throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course, "lesson_id"));
+            }
 
             // One statement for the class: every student checked, and only when all may be marked, the
             // marks upserted (unchanged ones left alone) and the write audited.
@@ -151,12 +155,13 @@ public static class MarkEndpoints
                     course,
                     students,
                     statuses = marks.Select(m => m.Status!).ToArray(),
-                    by = Caller.PersonId(http.User),
-                    client = Caller.ClientId(http.User),
-                    requestId = http.TraceIdentifier,
+                    by = scope.Actor.PersonId,
+                    client = scope.Actor.ClientId,
+                    requestId = scope.Actor.RequestId,
                 },
                 scope.Transaction, cancellationToken: scope.Cancellation));
             RefuseUnfit(System.Text.Json.JsonSerializer.Deserialize<List<Candidate>>(recorded.Unfit, UnfitJson)!);
+            scope.AuditedByStatement();
             var answer = new RecordAttendanceResponse(lessonId, recorded.Created, recorded.Changed - recorded.Created, marks.Count - recorded.Changed);
             return Written.Of(http, StatusCodes.Status200OK, answer);
         });
@@ -196,7 +201,8 @@ public static class MarkEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var mark = await FindAsync(connection, null, school.Id, lessonId, studentId, http.RequestAborted);
-        if (mark is null || Caller.ActingStudent(http.User) is { } self && self != studentId)
+        if (mark is null || await LessonLookup.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted) is not { } lesson
+            || !await http.MayAsync(AccessRules.ReadMark, new MarkResource(LessonLookup.Resource(connection, null, lesson, http.RequestAborted), studentId)))
         {
             return MarkNotFound(lessonId, studentId);
         }
@@ -215,12 +221,12 @@ public static class MarkEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await LockMarkAsync(scope, lessonId, studentId);
+            var current = await LockMarkAsync(scope, http, lessonId, studentId);
             var updated = await scope.Connection.QuerySingleAsync<MarkResponse>(new CommandDefinition($"""
                 update attendance_records set status = @Status, recorded_by = @by, recorded_at = now(), version = version + 1
                 where school_id = @school and lesson_id = @lessonId and student_id = @studentId
                 returning {Columns}
-                """, new { school = school.Id, lessonId, studentId, body.Status, by = Caller.PersonId(http.User) },
+                """, new { school = school.Id, lessonId, studentId, body.Status, by = scope.Actor.PersonId },
                 scope.Transaction, cancellationToken: scope.Cancellation));
             await scope.AuditAsync("update", "mark", FormattableString.Invariant($"{lessonId}:{current.StudentId}"));
             return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
@@ -233,7 +239,7 @@ public static class MarkEndpoints
     {
         return await writes.RunAsync(http, school, (lessonId, studentId), async scope =>
         {
-            await LockMarkAsync(scope, lessonId, studentId);
+            await LockMarkAsync(scope, http, lessonId, studentId);
             await scope.Connection.ExecuteAsync(new CommandDefinition(
                 "delete from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId",
                 new { school = school.Id, lessonId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
@@ -242,13 +248,16 @@ public static class MarkEndpoints
         });
     }
 
-    private static async Task<MarkResponse> LockMarkAsync(WriteScope scope, long lessonId, long studentId)
+    private static async Task<MarkResponse> LockMarkAsync(WriteScope scope, HttpContext http, long lessonId, long studentId)
     {
         var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true)
             ?? throw SchoolWrites.Refuse(MarkNotFound(lessonId, studentId));
-        var lesson = await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation);
-        await Teaching.RequireOwnCourseAsync(scope, lesson!.CourseId, "lesson_id");
-        return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
+        var lesson = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation))!;
+        if (!await http.MayAsync(AccessRules.ChangeLessons, LessonLookup.Resource(scope.Connection, scope.Transaction, lesson, scope.Cancellation).Course))
+        {
+            throw SchoolWrites.Refuse(AccessRules.NotYourCourse(lesson.CourseId, "lesson_id"));
+        }
+        return Preconditions.IfMatch(http.Request, current.Version) is false
             ? throw SchoolWrites.Refuse(Problems.StaleVersion("mark"))
             : current;
     }
@@ -270,10 +279,11 @@ public static class MarkEndpoints
         var isStudent = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student')",
             new { school = school.Id, studentId }, cancellationToken: http.RequestAborted));
-        if (!isStudent || Caller.ActingStudent(http.User) is { } self && self != studentId)
+        if (!isStudent || !await http.MayAsync(AccessRules.ReadPerson, new PersonResource(studentId)))
         {
             return Problems.NotFound("student", $"The school has no student {studentId}.");
         }
+        // AccessRules.ReadMark in SQL (@teaching): a teacher reads the student's marks in the lessons they may read.
         var rows = (await connection.QueryAsync<StudentMarkResponse>(new CommandDefinition("""
             select a.lesson_id, l.course_id, l.teacher_id, l.starts_at, a.status, a.recorded_at
             from attendance_records a
@@ -283,9 +293,21 @@ public static class MarkEndpoints
               and (@from::date is null or l.starts_at >= (@from::date::timestamp at time zone s.time_zone))
               and (@to::date is null or l.starts_at < ((@to::date + 1)::timestamp at time zone s.time_zone))
               and (@afterStart::timestamptz is null or (l.starts_at, l.lesson_id) > (@afterStart, @afterId))
+              and (@teaching::bigint is null or l.teacher_id = @teaching
+                   or exists (select 1 from courses c where c.school_id = @school and c.course_id = l.course_id and c.teacher_id = @teaching))
             order by l.starts_at, l.lesson_id limit @limit
             """,
-            new { school = school.Id, studentId, from = query.From, to = query.To, afterStart = after?.StartsAt.ToUniversalTime(), afterId = after?.LessonId, limit = query.Size + 1 },
+            new
+            {
+                school = school.Id,
+                studentId,
+                from = query.From,
+                to = query.To,
+                afterStart = after?.StartsAt.ToUniversalTime(),
+                afterId = after?.LessonId,
+                limit = query.Size + 1,
+                teaching = ListNarrowing.Of(http.User).Teacher,
+            },
             cancellationToken: http.RequestAborted))).ToList();
         await dataSource.WriteAsync(connection, audit => Audit.RecordAsync(audit, null, http, school.Id, "read_attendance", "student",
             studentId.ToString(CultureInfo.InvariantCulture)), http.RequestAborted);

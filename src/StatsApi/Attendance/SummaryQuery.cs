@@ -57,9 +57,10 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
             course = request.CourseId,
             teacher = request.TeacherId,
             student = request.StudentId,
+            teaching = request.Teaching,
             seen,
         };
-        var shape = new Shape(request.GroupBy, request.CourseId is not null, request.TeacherId is not null, request.StudentId is not null);
+        var shape = new Shape(request.GroupBy, request.CourseId is not null, request.TeacherId is not null, request.StudentId is not null, request.Teaching is not null);
         var sql = Statements.GetOrAdd(shape, Sql);
         var rows = (await connection.QueryAsync<Row>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken))).AsList();
         var checks = rows[0];
@@ -97,8 +98,13 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
     // Deletes and moved lessons leave rollup rows at zero; a group appears only where marks are recorded.
     private const string Recorded = "having sum(d.present + d.absent + d.late + d.excused) > 0";
 
-    /// <summary>What decides the statement's text: its grouping and which filters are given.</summary>
-    private readonly record struct Shape(SummaryGrouping GroupBy, bool Course, bool Teacher, bool Student);
+    /// <summary>What decides the statement's text: its grouping, which filters are given, and whether a teacher's reach narrows it.</summary>
+    private readonly record struct Shape(SummaryGrouping GroupBy, bool Course, bool Teacher, bool Student, bool Teaching);
+
+    // AccessRules in SQL for a teacher (@teaching): ReadCourse, the course filter names a course they teach;
+    // ReadMark, the counts are of the lessons they teach and the lessons of the courses they teach.
+    private const string TaughtCourse = "teacher_id = @teaching";
+    private const string TaughtCourses = "(select course_id from courses where school_id = @school and teacher_id = @teaching)";
 
     // One text per shape, made once: each is prepared once per connection (Database:MaxAutoPrepare).
     private static readonly ConcurrentDictionary<Shape, string> Statements = new();
@@ -121,7 +127,7 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
         return $"""
             with checks as (
                 select exists (select 1 from schools where school_id = @school) as school,
-                       {(shape.Course ? "exists (select 1 from courses where school_id = @school and course_id = @course)" : "true")} as course,
+                       {(shape.Course ? $"exists (select 1 from courses where school_id = @school and course_id = @course{(shape.Teaching ? $" and {TaughtCourse}" : "")})" : "true")} as course,
                        {(shape.Teacher ? "exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher')" : "true")} as teacher,
                        {(shape.Student ? "exists (select 1 from users where school_id = @school and user_id = @student and role = 'student')" : "true")} as student,
                        coalesce((select version from summary_versions where school_id = @school), 0) as version),
@@ -158,12 +164,18 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
                  where a.school_id = @school and a.student_id = @student
                    and (l.starts_at at time zone s.time_zone)::date between @from and @to
                    and {(shape.Course ? "l.course_id = @course" : "true")}
-                   and {(shape.Teacher ? "l.teacher_id = @teacher" : "true")})
+                   and {(shape.Teacher ? "l.teacher_id = @teacher" : "true")}
+                   and {(shape.Teaching ? $"(l.teacher_id = @teaching or l.course_id in {TaughtCourses})" : "true")})
                 """;
         }
-        if (shape.Teacher)
+        if (shape.Teacher || shape.Teaching)
         {
-            return $"(select * from attendance_teacher_daily where {Days} and teacher_id = @teacher and {(shape.Course ? "course_id = @course" : "true")})";
+            // By teacher and course, so a teacher's reach is both: the lessons they taught, and their courses' lessons.
+            return $"""
+                (select * from attendance_teacher_daily where {Days}
+                   and {(shape.Teacher ? "teacher_id = @teacher" : "true")} and {(shape.Course ? "course_id = @course" : "true")}
+                   and {(shape.Teaching ? $"(teacher_id = @teaching or course_id in {TaughtCourses})" : "true")})
+                """;
         }
         if (shape.Course || shape.GroupBy == SummaryGrouping.Course)
         {

@@ -14,18 +14,21 @@ public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To,
 
     public long? StudentId { get; init; }
 
+    /// <summary>The teacher whose reach narrows the counts (AccessRules.ReadMark in SQL); null where the caller reaches the whole school.</summary>
+    public long? Teaching { get; init; }
+
     public const int MaxDays = 366;
 
     /// <summary>
     /// A digest of the question, school included: the part of the answer's ETag that keeps one school's,
-    /// one range's or one grouping's tag from matching any other's.
+    /// one range's, one grouping's or one teacher's narrowed tag from matching any other's.
     /// </summary>
     public string Fingerprint()
     {
         // A school id is at most 63 characters, so the question fits with room to spare.
         Span<byte> question = stackalloc byte[256];
         if (!Utf8.TryWrite(question, CultureInfo.InvariantCulture,
-            $"{SchoolId}|{From:yyyy-MM-dd}|{To:yyyy-MM-dd}|{CourseId}|{TeacherId}|{StudentId}|{GroupBy}", out var length))
+            $"{SchoolId}|{From:yyyy-MM-dd}|{To:yyyy-MM-dd}|{CourseId}|{TeacherId}|{StudentId}|{GroupBy}{(Teaching is null ? "" : "|")}{Teaching}", out var length))
         {
             throw new InvalidOperationException("The summary's question does not fit its buffer.");
         }

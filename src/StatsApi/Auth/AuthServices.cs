@@ -17,6 +17,7 @@ public static class AuthServices
         builder.Services.AddSingleton<IAuthorizationHandler, ScopeHandler>();
         builder.Services.AddSingleton<IAuthorizationHandler, SchoolAccessHandler>();
         builder.Services.AddSingleton<IAuthorizationHandler, PersonHandler>();
+        builder.Services.AddAccessRules();
         builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ForbiddenResponses>();
         builder.Services.AddSingleton<Revocations>();
         builder.Services.AddSingleton<CachingTokenHandler>();

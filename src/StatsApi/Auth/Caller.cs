@@ -35,22 +35,4 @@ public static class Caller
     /// <summary>The person a token acts for (a token with a role names its user as sub); null for a client's own token.</summary>
     public static long? PersonId(ClaimsPrincipal user) =>
         user.FindFirst("role") is not null && long.TryParse(user.FindFirst("sub")?.Value, out var id) ? id : null;
-
-    /// <summary>The person a token acts for, with their role; null for an application's own token.</summary>
-    public static ActingPerson? Person(ClaimsPrincipal user) =>
-        PersonId(user) is { } id && user.FindFirst("role")?.Value is { } role ? new ActingPerson(id, role) : null;
-
-    /// <summary>The teacher a token acts for: their lists show their own courses, their writes touch only those.</summary>
-    public static long? ActingTeacher(ClaimsPrincipal user) => Person(user) is { IsTeacher: true } teacher ? teacher.UserId : null;
-
-    /// <summary>The student a token acts for: they see only their own records.</summary>
-    public static long? ActingStudent(ClaimsPrincipal user) => Person(user) is { IsStudent: true } student ? student.UserId : null;
-}
-
-/// <summary>A person a token acts for: a teacher keeps their own courses, a student sees only their own records.</summary>
-public sealed record ActingPerson(long UserId, string Role)
-{
-    public bool IsTeacher => Role == "teacher";
-
-    public bool IsStudent => Role == "student";
 }

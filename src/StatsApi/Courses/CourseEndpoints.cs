@@ -37,7 +37,7 @@ public static class CourseEndpoints
             .WithDescription("Filters by teacher and by text in the code or name; in id order. A teacher acting through a tool lists the courses they teach; a student, the courses they are enrolled in.");
         group.MapGet("/{course_id:long}", GetAsync).RequireScope(Scopes.CoursesRead).WithVersion().ReadsOnStandby()
             .WithName("GetCourse").WithSummary("One course")
-            .WithDescription("The ETag header carries the version for If-Match.");
+            .WithDescription("A teacher acting through a tool reads the courses they teach; a student, the courses they are enrolled in; another answers 404. The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite).WithVersion().WithIdempotencyKey().WithLocation()
             .Produces<CourseResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -68,6 +68,8 @@ public static class CourseEndpoints
         {
             return Problems.Validation(errors);
         }
+        // AccessRules.ReadCourse in SQL (@teaching, @student): a teacher lists the courses they teach, a student those they are enrolled in.
+        var narrowing = ListNarrowing.Of(http.User);
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var rows = (await connection.QueryAsync<CourseResponse>(new CommandDefinition($"""
             select {CourseLookup.Columns} from courses
@@ -87,8 +89,8 @@ public static class CourseEndpoints
                 teacher = query.TeacherId,
                 q = query.Q,
                 limit = query.Size + 1,
-                teaching = Caller.ActingTeacher(http.User),
-                student = Caller.ActingStudent(http.User),
+                teaching = narrowing.Teacher,
+                student = narrowing.Own,
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new CourseKey(r.CourseId)));
@@ -99,7 +101,7 @@ public static class CourseEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var course = await CourseLookup.FindAsync(connection, null, school.Id, courseId, http.RequestAborted);
-        if (course is null || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, courseId))
+        if (course is null || !await http.MayAsync(AccessRules.ReadCourse, CourseLookup.Resource(connection, null, course, http.RequestAborted)))
         {
             return CourseLookup.NotFound(courseId);
         }

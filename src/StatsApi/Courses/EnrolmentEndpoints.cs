@@ -20,7 +20,7 @@ public static class EnrolmentEndpoints
         courses.MapGet("/{course_id:long}/enrolments", ListAsync).RequireScope(Scopes.CoursesRead).ReadsOnStandby()
             .WithCost(OperationCosts.ListPage)
             .WithName("ListEnrolments").WithSummary("A course's students")
-            .WithDescription("Student ids and the day each joined, in student id order; names come from the users operations under users:read.");
+            .WithDescription("Student ids and the day each joined, in student id order; names come from the users operations under users:read. The course must be one the caller may read (404 otherwise); a student sees their own enrolment only.");
         courses.MapPut("/{course_id:long}/enrolments/{student_id:long}", EnrolAsync).RequireScope(Scopes.CoursesWrite)
             .Produces<EnrolmentResponse>(StatusCodes.Status201Created)
             .Produces<EnrolmentResponse>()
@@ -47,18 +47,19 @@ public static class EnrolmentEndpoints
             return Problems.Validation(errors);
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        if (await CourseLookup.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is null
-            || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, courseId))
+        if (await CourseLookup.FindAsync(connection, null, school.Id, courseId, http.RequestAborted) is not { } course
+            || !await http.MayAsync(AccessRules.ReadCourse, CourseLookup.Resource(connection, null, course, http.RequestAborted)))
         {
             return CourseLookup.NotFound(courseId);
         }
+        // AccessRules.ReadPerson in SQL (@self): a student sees their own enrolment, not the course's other students.
         var rows = (await connection.QueryAsync<EnrolmentResponse>(new CommandDefinition($"""
             select {Columns} from enrolments
             where school_id = @school and course_id = @courseId and (@after::bigint is null or student_id > @after)
               and (@self::bigint is null or student_id = @self)
             order by student_id limit @limit
             """,
-            new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1, self = Caller.ActingStudent(http.User) },
+            new { school = school.Id, courseId, after = after?.StudentId, limit = page.Size + 1, self = ListNarrowing.Of(http.User).Own },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
@@ -84,6 +85,7 @@ public static class EnrolmentEndpoints
                 var existing = await scope.Connection.QuerySingleAsync<EnrolmentResponse>(new CommandDefinition(
                     $"select {Columns} from enrolments where school_id = @school and course_id = @courseId and student_id = @studentId",
                     new { school = school.Id, courseId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
+                scope.ChangedNothing();
                 return Written.Of(http, StatusCodes.Status200OK, existing);
             }
             await scope.AuditAsync("create", "enrolment", $"{courseId}:{studentId}");

@@ -43,7 +43,7 @@ public static class LessonEndpoints
             .WithDescription("Filters by course, teacher and a range of days; in order of start. A teacher acting through a tool lists the lessons of the courses they teach (and those they teach); a student, the lessons of their courses.");
         group.MapGet("/{lesson_id:long}", GetAsync).RequireScope(Scopes.LessonsRead).WithVersion().ReadsOnStandby()
             .WithName("GetLesson").WithSummary("One lesson")
-            .WithDescription("The ETag header carries the version for If-Match.");
+            .WithDescription("A teacher acting through a tool reads the lessons of the courses they teach and the lessons they teach; a student, the lessons of their courses; another answers 404. The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite).WithVersion().WithIdempotencyKey().WithLocation()
             .Produces<LessonResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -78,6 +78,9 @@ public static class LessonEndpoints
         {
             return Problems.Validation(errors);
         }
+        // AccessRules.ReadLesson in SQL (@teaching, @student): a teacher lists the lessons of the courses they teach and the
+        // lessons they teach, a student the lessons of the courses they are enrolled in.
+        var narrowing = ListNarrowing.Of(http.User);
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         // The bounds of the days and of the cursor are single values (greatest and coalesce skip the
         // missing ones), so even a generic plan scans only the page's range of the index on starts_at:
@@ -112,8 +115,8 @@ public static class LessonEndpoints
                 afterStart = after?.StartsAt.ToUniversalTime(),
                 afterId = after?.LessonId,
                 limit = query.Size + 1,
-                teaching = Caller.ActingTeacher(http.User),
-                student = Caller.ActingStudent(http.User),
+                teaching = narrowing.Teacher,
+                student = narrowing.Own,
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
@@ -124,7 +127,7 @@ public static class LessonEndpoints
     {
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var lesson = await LessonLookup.FindAsync(connection, null, school.Id, lessonId, http.RequestAborted);
-        if (lesson is null || !await CourseLookup.StudentMaySeeAsync(connection, http, school.Id, lesson.CourseId))
+        if (lesson is null || !await http.MayAsync(AccessRules.ReadLesson, LessonLookup.Resource(connection, null, lesson, http.RequestAborted)))
         {
             return LessonLookup.NotFound(lessonId);
         }
@@ -144,7 +147,10 @@ public static class LessonEndpoints
         {
             var course = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}."));
-            await Teaching.RequireOwnCourseAsync(scope, course.CourseId);
+            if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, course, scope.Cancellation)))
+            {
+                throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course.CourseId, "course_id"));
+            }
             var teacher = body.TeacherId ?? course.TeacherId
                 ?? throw SchoolWrites.Refuse(Problems.Unprocessable("teacher_required", "teacher_id", "The course has no teacher: name the lesson's teacher_id."));
             await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
@@ -170,8 +176,7 @@ public static class LessonEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await LockAsync(scope, lessonId);
-            await Teaching.RequireOwnCourseAsync(scope, current.CourseId, "lesson_id");
+            var current = await LockAsync(scope, http, lessonId);
             // The change applied to what is stored must still be a lesson: checked here so the answer names the field.
             var timeErrors = new Dictionary<string, string[]>();
             LessonFields.CheckTimes(timeErrors, body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt, required: true);
@@ -181,11 +186,12 @@ public static class LessonEndpoints
             }
             if (body.CourseId is { } course)
             {
-                if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is null)
+                var target = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation)
+                    ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+                if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, target, scope.Cancellation)))
                 {
-                    throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+                    throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course, "course_id"));
                 }
-                await Teaching.RequireOwnCourseAsync(scope, course);
             }
             if (body.TeacherId is { } teacher)
             {
@@ -219,8 +225,7 @@ public static class LessonEndpoints
     {
         return await writes.RunAsync(http, school, lessonId, async scope =>
         {
-            var current = await LockAsync(scope, lessonId);
-            await Teaching.RequireOwnCourseAsync(scope, current.CourseId, "lesson_id");
+            var current = await LockAsync(scope, http, lessonId);
             if (current.Marks > 0 && cascade != true)
             {
                 var problem = Problems.Conflict("lesson_has_attendance", "cascade",
@@ -243,15 +248,19 @@ public static class LessonEndpoints
         });
     }
 
-    /// <summary>The lesson, locked for this write, after its If-Match precondition (404 or 412).</summary>
-    internal static async Task<LessonResponse> LockAsync(WriteScope scope, long lessonId)
+    /// <summary>The lesson, locked for this write, after the caller may change it (403) and its If-Match precondition (404 or 412).</summary>
+    internal static async Task<LessonResponse> LockAsync(WriteScope scope, HttpContext http, long lessonId)
     {
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "select 1 from lessons where school_id = @School and lesson_id = @lessonId for update",
             new { scope.School, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
         var current = await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation)
             ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
-        return Preconditions.IfMatch(scope.Http.Request, current.Version) is false
+        if (!await http.MayAsync(AccessRules.ChangeLessons, LessonLookup.Resource(scope.Connection, scope.Transaction, current, scope.Cancellation).Course))
+        {
+            throw SchoolWrites.Refuse(AccessRules.NotYourCourse(current.CourseId, "lesson_id"));
+        }
+        return Preconditions.IfMatch(http.Request, current.Version) is false
             ? throw SchoolWrites.Refuse(Problems.StaleVersion("lesson"))
             : current;
     }

@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
@@ -111,21 +110,11 @@ public static class ApiTokenEndpoints
         {
             _ = await People.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation)
                 ?? throw SchoolWrites.Refuse(Problems.NotFound("user", $"The school has no user {owner.UserId}."));
-            var name = body?.Name?.Trim();
-            if (replacing is { } old)
-            {
-                name = await scope.Connection.ExecuteScalarAsync<string?>(new CommandDefinition(
-                    "select name from user_api_tokens where school_id = @School and user_id = @UserId and token_id = @old",
-                    new { owner.School, owner.UserId, old }, scope.Transaction, cancellationToken: scope.Cancellation));
-                if (name is null || !await ApiTokens.DeleteAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, old, scope.Cancellation))
-                {
-                    throw SchoolWrites.Refuse(TokenNotFound(old));
-                }
-            }
-            var created = await ApiTokens.CreateAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, name!, scope.Cancellation)
-                ?? throw SchoolWrites.Refuse(Problems.Conflict("too_many_api_tokens", "name",
-                    $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first."));
-            await scope.AuditAsync(replacing is null ? "create" : "regenerate", "api_token", created.TokenId);
+            var created = replacing is { } old
+                ? await ApiTokens.RegenerateAsync(scope, owner.UserId, old) ?? throw SchoolWrites.Refuse(TokenNotFound(old))
+                : await ApiTokens.CreateAsync(scope, owner.UserId, body!.Name!.Trim())
+                    ?? throw SchoolWrites.Refuse(Problems.Conflict("too_many_api_tokens", "name",
+                        $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first."));
             return Written.Of(http, StatusCodes.Status201Created, created);
         }, answerHoldsSecret: true);
     }
@@ -135,11 +124,10 @@ public static class ApiTokenEndpoints
     {
         return await writes.RunAsync(http, new AuthorizedSchool(owner.School), tokenId, async scope =>
         {
-            if (!await ApiTokens.DeleteAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, tokenId, scope.Cancellation))
+            if (!await ApiTokens.DeleteAsync(scope, owner.UserId, tokenId))
             {
                 throw SchoolWrites.Refuse(TokenNotFound(tokenId));
             }
-            await scope.AuditAsync("delete", "api_token", tokenId);
             return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
         });
     }

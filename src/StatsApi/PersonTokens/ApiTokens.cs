@@ -2,6 +2,7 @@ using Dapper;
 using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Http;
+using StatsApi.Writes;
 
 namespace StatsApi.PersonTokens;
 
@@ -12,7 +13,11 @@ public sealed record ApiTokenResponse(long TokenId, long UserId, string Name, st
 [Example($$"""{"token_id":2,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","token":"sta_Xk3pQ9vR4kLp9ZsW3nYb7HcJ5dFg1AeUq2Tm8Wx6"}""")]
 public sealed record CreatedApiToken(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, string Token);
 
-/// <summary>People's API tokens: stored as hashes, listed by prefix, and revoked at once when deleted.</summary>
+/// <summary>
+/// People's API tokens: stored as hashes, listed by prefix, and revoked at once when deleted. Each change
+/// is made here, in the caller's <see cref="WriteScope"/>, and audited here as that scope's actor's, so
+/// every door (the HTTP operations, the command line's 'api-tokens create') records the same event.
+/// </summary>
 public static class ApiTokens
 {
     public const int MaxPerPerson = 5;
@@ -25,8 +30,52 @@ public static class ApiTokens
             $"select {Columns} from user_api_tokens where school_id = @school and user_id = @userId order by token_id",
             new { school, userId }, cancellationToken: cancellationToken))).ToList();
 
-    /// <summary>A new token for the person; null when they hold as many as they may.</summary>
-    public static async Task<CreatedApiToken?> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, string name,
+    /// <summary>A new token for the person of the scope's school, audited; null, and nothing changed, when they hold as many as they may.</summary>
+    public static async Task<CreatedApiToken?> CreateAsync(WriteScope scope, long userId, string name)
+    {
+        var created = await CreateAsync(scope.Connection, scope.Transaction, scope.School, userId, name, scope.Cancellation);
+        if (created is null)
+        {
+            scope.ChangedNothing();
+            return null;
+        }
+        await scope.AuditAsync("create", "api_token", created.TokenId);
+        return created;
+    }
+
+    /// <summary>A new token under the name of the person's token <paramref name="tokenId"/>, which is deleted, audited; null when the person has no such token.</summary>
+    public static async Task<CreatedApiToken?> RegenerateAsync(WriteScope scope, long userId, long tokenId)
+    {
+        // The person's lock first, as a creation takes it: the deleted token's place cannot be taken meanwhile.
+        await scope.Connection.ExecuteAsync(new CommandDefinition("select 1 from users where school_id = @School and user_id = @userId for update",
+            new { scope.School, userId }, scope.Transaction, cancellationToken: scope.Cancellation));
+        var name = await scope.Connection.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "select name from user_api_tokens where school_id = @School and user_id = @userId and token_id = @tokenId",
+            new { scope.School, userId, tokenId }, scope.Transaction, cancellationToken: scope.Cancellation));
+        if (name is null || !await DeleteAsync(scope.Connection, scope.Transaction, scope.School, userId, tokenId, scope.Cancellation))
+        {
+            scope.ChangedNothing();
+            return null;
+        }
+        // The person held the deleted one and no one else took its place, so the limit leaves room for its successor.
+        var created = (await CreateAsync(scope.Connection, scope.Transaction, scope.School, userId, name, scope.Cancellation))!;
+        await scope.AuditAsync("regenerate", "api_token", created.TokenId);
+        return created;
+    }
+
+    /// <summary>Deletes the person's token and revokes the access tokens exchanged for it, audited; false when the person has no such token.</summary>
+    public static async Task<bool> DeleteAsync(WriteScope scope, long userId, long tokenId)
+    {
+        if (!await DeleteAsync(scope.Connection, scope.Transaction, scope.School, userId, tokenId, scope.Cancellation))
+        {
+            scope.ChangedNothing();
+            return false;
+        }
+        await scope.AuditAsync("delete", "api_token", tokenId);
+        return true;
+    }
+
+    private static async Task<CreatedApiToken?> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, string name,
         CancellationToken cancellationToken)
     {
         // Serialises a person's concurrent creations, so the limit holds.
@@ -50,8 +99,7 @@ public static class ApiTokens
         return new CreatedApiToken(row.TokenId, row.UserId, row.Name, row.Prefix, row.CreatedAt, token);
     }
 
-    /// <summary>Deletes the token and revokes the access tokens exchanged for it; false when the person has no such token.</summary>
-    public static async Task<bool> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, long tokenId,
+    private static async Task<bool> DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string school, long userId, long tokenId,
         CancellationToken cancellationToken)
     {
         var deleted = await connection.ExecuteAsync(new CommandDefinition(

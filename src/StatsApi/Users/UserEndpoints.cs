@@ -73,6 +73,7 @@ public static class UserEndpoints
         {
             return Problems.Validation(errors);
         }
+        // AccessRules.ReadPerson in SQL (@self): a student lists themselves only.
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var rows = (await connection.QueryAsync<UserResponse>(new CommandDefinition($"""
             select {People.Columns} from users u
@@ -96,7 +97,7 @@ public static class UserEndpoints
                 q = query.Q,
                 course = query.CourseId,
                 limit = query.Size + 1,
-                self = Caller.ActingStudent(http.User),
+                self = ListNarrowing.Of(http.User).Own,
             },
             cancellationToken: http.RequestAborted))).ToList();
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new UserKey(r.UserId)));
@@ -108,7 +109,7 @@ public static class UserEndpoints
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var user = await People.FindAsync(connection, null, school.Id, userId, http.RequestAborted);
         // A student sees their own profile only; anyone else's answers as missing.
-        if (user is null || (Caller.ActingStudent(http.User) is { } student && student != userId))
+        if (user is null || !await http.MayAsync(AccessRules.ReadPerson, new PersonResource(userId)))
         {
             return UserNotFound(userId);
         }

@@ -7,20 +7,52 @@ using StatsApi.Standbys;
 
 namespace StatsApi.Writes;
 
-/// <summary>What a write runs with: one transaction on one school, on behalf of one caller.</summary>
-public sealed record WriteScope(NpgsqlConnection Connection, NpgsqlTransaction Transaction, HttpContext Http, string School)
+/// <summary>
+/// What a write runs with: one transaction on one school, on behalf of one actor. Before it commits, the
+/// write has recorded its audit event (<see cref="AuditAsync"/>), or said it changed nothing.
+/// </summary>
+public sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction transaction, Actor actor, string school, CancellationToken cancellation)
 {
-    public CancellationToken Cancellation => Http.RequestAborted;
+    private bool _accounted;
 
-    public Task AuditAsync(string action, string objectType, object objectId) =>
-        Audit.RecordAsync(Connection, Transaction, Http, School, action, objectType, Convert.ToString(objectId, System.Globalization.CultureInfo.InvariantCulture)!);
+    public NpgsqlConnection Connection => connection;
+
+    public NpgsqlTransaction Transaction => transaction;
+
+    public Actor Actor => actor;
+
+    public string School => school;
+
+    public CancellationToken Cancellation => cancellation;
+
+    /// <summary>Records the write in the audit trail, as the actor's, in the write's transaction.</summary>
+    public async Task AuditAsync(string action, string objectType, object objectId)
+    {
+        await Audit.RecordAsync(connection, transaction, actor, school, action, objectType,
+            Convert.ToString(objectId, System.Globalization.CultureInfo.InvariantCulture)!, cancellation);
+        _accounted = true;
+    }
+
+    /// <summary>The write's own statement recorded its audit event, with this scope's <see cref="Actor"/> (one statement for a register).</summary>
+    public void AuditedByStatement() => _accounted = true;
+
+    /// <summary>The write changed nothing (what it asked for was so already, a replayed answer): there is nothing to audit.</summary>
+    public void ChangedNothing() => _accounted = true;
+
+    internal void EnsureAudited()
+    {
+        if (!_accounted)
+        {
+            throw new InvalidOperationException("A write must record its audit event (WriteScope.AuditAsync) or say that it changed nothing; it was rolled back.");
+        }
+    }
 }
 
 /// <summary>
-/// Runs every write of the API: in one transaction (retried on deadlock and serialization failure),
-/// audited in that transaction, and for a POST with an Idempotency-Key, answered once per key.
-/// A write that refuses (a missing id, a stale version) rolls back whatever it did. The caller's reads
-/// then go to the primary for a while, so that it reads what it wrote (<see cref="ReadRouting"/>).
+/// Runs every write, whatever its door: in one transaction (retried on deadlock and serialization failure),
+/// audited in that transaction as its actor's. Over HTTP, a POST with an Idempotency-Key is answered once
+/// per key, a write that refuses (a missing id, a stale version) rolls back whatever it did, and the
+/// caller's reads then go to the primary for a while, so that it reads what it wrote (<see cref="ReadRouting"/>).
 /// </summary>
 public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
 {
@@ -34,6 +66,20 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
 
     /// <summary>Rolls the write back and answers with this problem instead.</summary>
     public static Exception Refuse(ValidationProblem problem) => new Refused(problem);
+
+    /// <summary>
+    /// The one audited path of every door (HTTP below, the command line, anything to come): the write runs in
+    /// one transaction on the school for the actor, and commits only once it recorded its audit event or said
+    /// it changed nothing; otherwise it is rolled back and an <see cref="InvalidOperationException"/> escapes.
+    /// </summary>
+    public Task<T> RunAsync<T>(Actor actor, string school, Func<WriteScope, Task<T>> write, CancellationToken cancellationToken) =>
+        transactions.RunAsync(async (connection, transaction, token) =>
+        {
+            var scope = new WriteScope(connection, transaction, actor, school, token);
+            var result = await write(scope);
+            scope.EnsureAudited();
+            return result;
+        }, cancellationToken);
 
     // answerHoldsSecret: the answer shows a secret once (an API token). It is never stored, so a retry
     // with the same Idempotency-Key is told the request was applied (409) instead of seeing the secret again.
@@ -53,12 +99,11 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
         var fingerprint = key is null ? [] : IdempotencyKeys.Fingerprint(http.Request, body);
         try
         {
-            return await transactions.RunAsync<Results<Written, ValidationProblem, ProblemHttpResult>>(async (connection, transaction, cancellationToken) =>
+            return await RunAsync<Results<Written, ValidationProblem, ProblemHttpResult>>(Actor.Of(http), school.Id, async scope =>
             {
-                var scope = new WriteScope(connection, transaction, http, school.Id);
                 if (key is not null)
                 {
-                    var claim = await IdempotencyKeys.ClaimAsync(connection, transaction, school.Id, client, key, fingerprint, cancellationToken);
+                    var claim = await IdempotencyKeys.ClaimAsync(scope.Connection, scope.Transaction, school.Id, client, key, fingerprint, scope.Cancellation);
                     switch (claim)
                     {
                         case IdempotencyKeys.Claim.Replay when answerHoldsSecret:
@@ -66,6 +111,7 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
                                 "The request with this Idempotency-Key was applied already.",
                                 "Its answer held a secret, which is shown only once: list what was created, delete it if the secret was lost, and create another with a new key."));
                         case IdempotencyKeys.Claim.Replay replay:
+                            scope.ChangedNothing();
                             return replay.Answer;
                         case IdempotencyKeys.Claim.Mismatch:
                             throw new Refused(Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
@@ -76,7 +122,7 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
                 var answer = await write(scope);
                 if (key is not null)
                 {
-                    await IdempotencyKeys.StoreAsync(connection, transaction, school.Id, client, key, answerHoldsSecret ? answer.WithoutBody() : answer, cancellationToken);
+                    await IdempotencyKeys.StoreAsync(scope.Connection, scope.Transaction, school.Id, client, key, answerHoldsSecret ? answer.WithoutBody() : answer, scope.Cancellation);
                 }
                 return answer;
             }, http.RequestAborted);
