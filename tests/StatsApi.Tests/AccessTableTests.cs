@@ -359,14 +359,14 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
             case "correct a mark":
                 return await client.PatchAsJsonAsync($"{Base}/lessons/{w[lesson]}/attendance/{w[student]}", new { status = AccessWorld.StatusOf(lesson, student) });
             case "delete a mark":
-            {
-                // A mark of its own, in a lesson of its own on another day: the others stay as they are.
-                var fresh = await NewLessonAsync(w, target);
-                var enrolled = target == "CT" ? "S" : "S3";
-                (await w.Application.PostAsJsonAsync($"{Base}/lessons/{fresh}/attendance",
-                    new { marks = new[] { new { student_id = w[enrolled], status = "present" } } })).EnsureSuccessStatusCode();
-                return await client.DeleteAsync($"{Base}/lessons/{fresh}/attendance/{w[enrolled]}");
-            }
+                {
+                    // A mark of its own, in a lesson of its own on another day: the others stay as they are.
+                    var fresh = await NewLessonAsync(w, target);
+                    var enrolled = target == "CT" ? "S" : "S3";
+                    (await w.Application.PostAsJsonAsync($"{Base}/lessons/{fresh}/attendance",
+                        new { marks = new[] { new { student_id = w[enrolled], status = "present" } } })).EnsureSuccessStatusCode();
+                    return await client.DeleteAsync($"{Base}/lessons/{fresh}/attendance/{w[enrolled]}");
+                }
             case "read a student's marks":
                 return await client.GetAsync($"{Base}/students/{w[target]}/attendance?from={AccessTableFactory.Day}&to={AccessTableFactory.Day}");
             case "the attendance summary":
