@@ -43,6 +43,10 @@ public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         // A developer signs up and is told the account waits for an administrator.
         var developer = await OpenAsync(browser, $"{address}/portal/sign-up");
         await developer.GetByLabel("E-mail address").FillAsync($"dev-{Guid.NewGuid():N}@example.org");
+        await developer.GetByLabel("Password", new() { Exact = true }).FillAsync("too short");
+        await developer.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
+        await Expect(developer.GetByText("The password must have at least 12 characters.")).ToBeVisibleAsync();
+        await shots.TakeAsync(developer, "portal-00-sign-up-refused");
         await developer.GetByLabel("Password", new() { Exact = true }).FillAsync("a long and memorable passphrase");
         await developer.GetByLabel("Password again").FillAsync("a long and memorable passphrase");
         await shots.TakeAsync(developer, "portal-01-sign-up");

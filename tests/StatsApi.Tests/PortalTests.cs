@@ -192,6 +192,36 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
         Assert.Equal(HttpStatusCode.Redirect, (await developer.GetAsync("/portal")).Status);
     }
 
+    [Fact]
+    public async Task PortalAdminsAddMakesAnAdministratorWhoSignsInAndListListsThem()
+    {
+        var email = NewEmail();
+        var (exit, output, _) = await AdminAsync("portal", "admins", "add", email, "--json");
+        Assert.Equal(0, exit);
+        var password = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("password").GetString()!;
+        using (var admin = new PortalSession(app))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await admin.SignInAsync(email, password)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/portal/admin")).Status);
+        }
+        Assert.Contains(email, (await AdminAsync("portal", "admins", "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await AdminAsync("portal", "admins", "add", "not an address")).Exit);
+
+        // A developer who is no administrator finds no queue.
+        using var developer = new PortalSession(app);
+        await developer.SignUpAsync(NewEmail(), Password);
+        Assert.Equal(HttpStatusCode.NotFound, (await developer.GetAsync("/portal/admin")).Status);
+    }
+
+    private async Task<(int Exit, string Output, string Error)> AdminAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = StatsApi.Admin.AdminCli.TryAnswerWithoutServices(args, output, error)
+            ?? await StatsApi.Admin.AdminCli.RunAsync(app.Services, args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
     public static string NewEmail() => $"dev-{Guid.NewGuid():N}@example.org";
 
     /// <summary>A developer signed up, with a request approved by a platform administrator in the portal; the request's id.</summary>
