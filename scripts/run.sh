@@ -152,12 +152,26 @@ if [ ! -s "$teacher_file" ]; then
   chmod 600 "$teacher_file"
 fi
 
+# A platform administrator of the developer portal, who approves access requests in the browser.
+portal_admin_file="$state/demo-portal-admin.json"
+if [ ! -s "$portal_admin_file" ] || [ "$(jq -r .password "$portal_admin_file")" = "null" ]; then
+  (umask 077 && "${app[@]}" portal admins add portal-admin@statsapi.localhost --json > "$portal_admin_file.tmp")
+  mv "$portal_admin_file.tmp" "$portal_admin_file"
+  chmod 600 "$portal_admin_file"
+fi
+portal_admin_password=$(jq -r .password "$portal_admin_file")
+if [ "$portal_admin_password" = "null" ]; then
+  portal_admin_password="(made before .local/demo-portal-admin.json was removed: not known)"
+fi
+
 cat <<INFO
 
 StatsApi is starting on $base
   API docs:      $base/api-docs   (Authorize with the demo client, or paste a token)
   Demo client:   a teachers' tool, tier standard; schools oakwood-primary, ravenscroft-high; scopes $demo_scopes
   Demo teacher:  user $(jq -r .user_id "$teacher_file" 2>/dev/null || echo "-") of oakwood-primary, with an API token (.local/demo-teacher.json)
+  Portal:        $base/portal   (integrators sign up, ask for access and make their own credentials)
+  Portal admin:  $(jq -r .email "$portal_admin_file") / $portal_admin_password   (reviews requests at $base/portal/admin; .local/demo-portal-admin.json)
   Admin:         ./scripts/run.sh admin help
 
 Your first call, from this directory in another terminal:

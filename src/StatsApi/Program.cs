@@ -12,6 +12,7 @@ using StatsApi.Lessons;
 using StatsApi.Logging;
 using StatsApi.OAuth;
 using StatsApi.PersonTokens;
+using StatsApi.Portal;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Schools;
@@ -39,6 +40,7 @@ static void Compose(WebApplicationBuilder builder, bool isCommand)
     builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
     builder.AddStatsApiAttendance();
+    builder.AddStatsApiPortal();
     builder.AddStatsApiSettingsValidation();
 }
 
@@ -64,6 +66,7 @@ static async Task ServeAsync(WebApplication app)
     app.MapMarks();
     app.MapApiTokens();
     app.MapClientAdmin();
+    app.MapPortal();
 
     await app.RunAsync();
 }

@@ -5,6 +5,7 @@ using StatsApi.Data;
 using StatsApi.Demo;
 using StatsApi.Tokens;
 using StatsApi.PersonTokens;
+using StatsApi.Portal;
 using StatsApi.Writes;
 
 namespace StatsApi.Admin;
@@ -33,6 +34,8 @@ public static class AdminCli
         ["clients revoke"] = "clients revoke CLIENT_ID [--json]\n  Revokes a client: it can get no new token, and the tokens it holds stop working on every instance within Auth:RevocationRefreshSeconds (15 seconds by default).",
         ["users list"] = "users list --school SCHOOL_ID [--role teacher|student|admin] [--json]\n  Lists the people of a school with their ids, roles and names, for the commands that take --user.",
         ["api-tokens create"] = "api-tokens create --school SCHOOL_ID --user USER_ID --name NAME [--json]\n  Makes an API token for a person of the school and prints it, shown only this once; a teachers' tool exchanges it with its client secret for a token that acts as the person.",
+        ["portal admins add"] = "portal admins add EMAIL [--json]\n  Makes the developer portal account of this address a platform administrator, who reviews access requests at /portal/admin. With no account yet, one is made and its password printed, shown only this once.",
+        ["portal admins list"] = "portal admins list [--json]\n  Lists the developer portal's platform administrators.",
         ["keys rotate"] = "keys rotate [--json]\n  Makes the next token signing key: published at once, signing after Tokens:KeyActivationDelaySeconds (10 minutes); the key before stays published for the tokens it signed.",
     };
 
@@ -142,6 +145,9 @@ public static class AdminCli
             case "clients rotate-secret" or "clients revoke":
                 SingleClientId(line);
                 break;
+            case "portal admins add":
+                AdminEmail(line);
+                break;
             default:
                 line.Allow();
                 break;
@@ -168,6 +174,8 @@ public static class AdminCli
                 "keys rotate" => await RotateKeyAsync(provider, line, output),
                 "api-tokens create" => await CreateApiTokenAsync(provider, line, output, error),
                 "users list" => await ListUsersAsync(provider, line, output, error),
+                "portal admins add" => await AddPortalAdminAsync(provider, line, output),
+                "portal admins list" => await ListPortalAdminsAsync(provider, line, output),
                 _ => 2,
             };
         }
@@ -185,8 +193,11 @@ public static class AdminCli
 
     private static string? CommandName(string[] args)
     {
+        var three = args.Length > 2 ? $"{args[0]} {args[1]} {args[2]}" : null;
         var two = args.Length > 1 ? $"{args[0]} {args[1]}" : null;
-        return two is not null && Usage.ContainsKey(two) ? two : Usage.ContainsKey(args[0]) ? args[0] : null;
+        return three is not null && Usage.ContainsKey(three) ? three
+            : two is not null && Usage.ContainsKey(two) ? two
+            : Usage.ContainsKey(args[0]) ? args[0] : null;
     }
 
     private static async Task<int> MigrateAsync(IServiceProvider services, CommandLine line, TextWriter output)
@@ -368,6 +379,33 @@ public static class AdminCli
     {
         line.Allow();
         return line.Positional.Count == 1 ? line.Positional[0] : throw new UsageException("Name exactly one CLIENT_ID.");
+    }
+
+    private static string AdminEmail(CommandLine line)
+    {
+        line.Allow();
+        if (line.Positional.Count != 1)
+        {
+            throw new UsageException("Name exactly one EMAIL.");
+        }
+        return DeveloperAccounts.EmailProblem(line.Positional[0]) is { } problem ? throw new UsageException($"EMAIL: {problem}") : line.Positional[0];
+    }
+
+    private static async Task<int> AddPortalAdminAsync(IServiceProvider services, CommandLine line, TextWriter output)
+    {
+        var (account, password) = await services.GetRequiredService<DeveloperAccounts>().MakePlatformAdminAsync(AdminEmail(line));
+        Write(output, line, new { email = account.Email, password, portal = PortalServices.Path + "/admin" }, password is null
+            ? $"{account.Email} is a platform administrator: sign in at {PortalServices.Path}/admin to review access requests."
+            : $"Made the account {account.Email}, a platform administrator.\nPassword (shown only this once): {password}\nSign in at {PortalServices.Path}/sign-in; requests to review are at {PortalServices.Path}/admin.");
+        return 0;
+    }
+
+    private static async Task<int> ListPortalAdminsAsync(IServiceProvider services, CommandLine line, TextWriter output)
+    {
+        var admins = await services.GetRequiredService<DeveloperAccounts>().PlatformAdminsAsync();
+        Write(output, line, admins.Select(a => new { email = a.Email, created_at = a.CreatedAt }),
+            admins.Count == 0 ? "No platform administrator: add one with 'portal admins add EMAIL'." : string.Join('\n', admins.Select(a => a.Email)));
+        return 0;
     }
 
     private static int? Int(CommandLine line, string name) =>

@@ -24,6 +24,18 @@ public record ApiClient
     public long Generation { get; init; }
 }
 
+/// <summary>Who changes a client, as the trail in client_events names them.</summary>
+public static class ClientActors
+{
+    public const string CommandLine = "command line";
+
+    /// <summary>An application holding the admin scope, calling /v1/admin/clients.</summary>
+    public static string AdminApi(string? clientId) => $"admin api: client {clientId ?? "unknown"}";
+
+    /// <summary>A developer in the portal.</summary>
+    public static string Portal(long accountId) => $"portal: developer {accountId}";
+}
+
 public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
 
 /// <summary>A client together with its secret, which exists only in this value and is never stored.</summary>
@@ -80,10 +92,11 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Registers a client that <see cref="ValidateAsync"/> accepted.</summary>
-    public async Task<ClientCredentials> CreateAsync(NewClient client, CancellationToken cancellationToken = default)
+    public async Task<ClientCredentials> CreateAsync(NewClient client, string actor = ClientActors.CommandLine, CancellationToken cancellationToken = default)
     {
         var secret = ClientSecrets.NewSecret();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var created = await connection.QuerySingleAsync<ApiClient>($"""
             insert into api_clients (client_id, name, tier, schools, scopes, secret_hash)
             values (@clientId, @name, @tier, @schools, @scopes, @secretHash)
@@ -97,7 +110,9 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
                 schools = client.Schools.Distinct().ToArray(),
                 scopes = client.Scopes.Distinct().ToArray(),
                 secretHash = ClientSecrets.Hash(secret),
-            });
+            }, transaction);
+        await RecordAsync(connection, transaction, created.ClientId, "create", actor, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return new ClientCredentials(created, secret);
     }
 
@@ -119,7 +134,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
     /// takes a grant away (a school, a scope, a higher tier), the tokens already issued carry what the client
     /// no longer holds, so they are revoked; a new name or added grants leave them be.
     /// </summary>
-    public async Task<ApiClient?> UpdateAsync(string clientId, NewClient changed, CancellationToken cancellationToken = default)
+    public async Task<ApiClient?> UpdateAsync(string clientId, NewClient changed, string actor = ClientActors.CommandLine, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -143,6 +158,10 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         {
             await Revocations.RevokeAsync(connection, transaction, RevocationKind.Client, clientId, cancellationToken);
         }
+        if (updated is not null)
+        {
+            await RecordAsync(connection, transaction, clientId, "update", actor, cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
         return updated;
     }
@@ -154,20 +173,26 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         Tiers.Rank(after.Tier) < Tiers.Rank(before.Tier);
 
     /// <summary>A new secret for an active client; the old one stops working at once.</summary>
-    public async Task<ClientCredentials?> RotateSecretAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<ClientCredentials?> RotateSecretAsync(string clientId, string actor = ClientActors.CommandLine, CancellationToken cancellationToken = default)
     {
         var secret = ClientSecrets.NewSecret();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var client = await connection.QuerySingleOrDefaultAsync<ApiClient>($"""
             update api_clients set secret_hash = @secretHash, secret_rotated_at = now()
             where client_id = @clientId and revoked_at is null
             returning {Columns}
-            """, new { clientId, secretHash = ClientSecrets.Hash(secret) });
+            """, new { clientId, secretHash = ClientSecrets.Hash(secret) }, transaction);
+        if (client is not null)
+        {
+            await RecordAsync(connection, transaction, clientId, "rotate-secret", actor, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
         return client is null ? null : new ClientCredentials(client, secret);
     }
 
     /// <summary>Revokes a client: it gets no new token, and its tokens stop. Returns null for an unknown client.</summary>
-    public async Task<ApiClient?> RevokeAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<ApiClient?> RevokeAsync(string clientId, string actor = ClientActors.CommandLine, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -185,6 +210,7 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         {
             // Its tokens already issued stop too, on every instance within the revocation bound.
             await Revocations.RevokeAsync(connection, transaction, RevocationKind.Client, clientId, cancellationToken);
+            await RecordAsync(connection, transaction, clientId, "revoke", actor, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return revoked;
@@ -218,6 +244,13 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
             $"select {IssuingColumns} from api_clients where secret_hash = @hash and revoked_at is null",
             new { hash = ClientSecrets.Hash(secret) }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>Every door's change lands in one trail, in the change's own transaction.</summary>
+    private static Task<int> RecordAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string clientId, string action, string actor,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "insert into client_events (client_id, action, actor) values (@clientId, @action, @actor)",
+            new { clientId, action, actor }, transaction, cancellationToken: cancellationToken));
 
     private sealed record StoredClient : ApiClient
     {

@@ -104,7 +104,7 @@ public static class ClientAdminEndpoints
         await clients.FindAsync(clientId, cancellationToken) is { } client ? TypedResults.Ok(client) : NotFound(clientId);
 
     private static async Task<Results<Created<ClientCredentialsResponse>, ValidationProblem>> CreateAsync(
-        ApiClients clients, ClientRequest body, CancellationToken cancellationToken)
+        ApiClients clients, ClientRequest body, HttpContext http, CancellationToken cancellationToken)
     {
         var request = body.ToNewClient();
         var errors = await clients.ValidateAsync(request, cancellationToken);
@@ -116,12 +116,12 @@ public static class ClientAdminEndpoints
         {
             return Problems.Validation(errors);
         }
-        var created = await clients.CreateAsync(request, cancellationToken);
+        var created = await clients.CreateAsync(request, Actor(http), cancellationToken);
         return TypedResults.Created($"/v1/admin/clients/{created.Client.ClientId}", ClientCredentialsResponse.From(created));
     }
 
     private static async Task<Results<Ok<ApiClient>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
-        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, ClientChanges body, CancellationToken cancellationToken)
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, ClientChanges body, HttpContext http, CancellationToken cancellationToken)
     {
         if (await clients.FindAsync(clientId, cancellationToken) is not { RevokedAt: null } current)
         {
@@ -133,16 +133,18 @@ public static class ClientAdminEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await clients.UpdateAsync(clientId, changed, cancellationToken) is { } updated ? TypedResults.Ok(updated) : NotFound(clientId);
+        return await clients.UpdateAsync(clientId, changed, Actor(http), cancellationToken) is { } updated ? TypedResults.Ok(updated) : NotFound(clientId);
     }
 
     private static async Task<Results<Ok<ClientCredentialsResponse>, ProblemHttpResult>> RotateAsync(
-        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, CancellationToken cancellationToken) =>
-        await clients.RotateSecretAsync(clientId, cancellationToken) is { } rotated ? TypedResults.Ok(ClientCredentialsResponse.From(rotated)) : NotFound(clientId);
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, HttpContext http, CancellationToken cancellationToken) =>
+        await clients.RotateSecretAsync(clientId, Actor(http), cancellationToken) is { } rotated ? TypedResults.Ok(ClientCredentialsResponse.From(rotated)) : NotFound(clientId);
 
     private static async Task<Results<Ok<ApiClient>, ProblemHttpResult>> RevokeAsync(
-        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, CancellationToken cancellationToken) =>
-        await clients.RevokeAsync(clientId, cancellationToken) is { } revoked ? TypedResults.Ok(revoked) : NotFound(clientId);
+        ApiClients clients, [FromRoute(Name = "client_id")] string clientId, HttpContext http, CancellationToken cancellationToken) =>
+        await clients.RevokeAsync(clientId, Actor(http), cancellationToken) is { } revoked ? TypedResults.Ok(revoked) : NotFound(clientId);
+
+    private static string Actor(HttpContext http) => ClientActors.AdminApi(Caller.ClientId(http.User));
 
     private static ProblemHttpResult NotFound(string clientId) =>
         Problems.NotFound("client", $"No active client has the id '{(clientId.Length <= 40 ? clientId : clientId[..40])}'.");

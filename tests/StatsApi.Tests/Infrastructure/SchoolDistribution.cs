@@ -23,6 +23,11 @@ public static partial class SchoolDistribution
         ["signing_keys"] = "the token service's keys",
         ["token_revocations"] = "what no longer authorises anything, reloaded by every instance",
         ["schema_migrations"] = "the migrations applied",
+        ["developer_accounts"] = "the developer portal's accounts",
+        ["access_requests"] = "organisations' requests for access and what was granted",
+        ["portal_applications"] = "which organisation created which client in the portal",
+        ["portal_sign_in_failures"] = "failed portal sign-ins per address, shared by every instance",
+        ["client_events"] = "who changed which client, through which door",
     };
 
     /// <summary>Statements of the code that touch several schools on purpose. Keep this short.</summary>

@@ -1,0 +1,100 @@
+using Microsoft.AspNetCore.Mvc;
+using StatsApi.Clients;
+
+namespace StatsApi.Portal.Pages;
+
+public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications) : PortalPage
+{
+    public Organisation? Organisation { get; private set; }
+
+    public IReadOnlyList<ApiClient> List { get; private set; } = [];
+
+    /// <summary>Credentials just made: shown in this answer only, never stored, never in a URL.</summary>
+    public ClientCredentials? Shown { get; private set; }
+
+    public string ShownTitle { get; private set; } = "";
+
+    [BindProperty]
+    public string? Name { get; set; }
+
+    [BindProperty]
+    public string? Tier { get; set; }
+
+    [BindProperty]
+    public List<string> Scopes { get; set; } = [];
+
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : NotApproved();
+
+    public async Task<IActionResult> OnPostCreateAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return NotApproved();
+        }
+        switch (await applications.CreateAsync(Organisation!, Account.AccountId, Name, Tier, Scopes, HttpContext.RequestAborted))
+        {
+            case CreateResult.Created created:
+                Shown = created.Credentials;
+                ShownTitle = $"{created.Credentials.Client.Name} is ready";
+                Name = null;
+                Scopes = [];
+                break;
+            case CreateResult.Invalid invalid:
+                foreach (var (field, message) in invalid.Errors)
+                {
+                    Errors[field] = message;
+                }
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+                return Page();
+        }
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRotateAsync(string? clientId)
+    {
+        if (!await LoadAsync())
+        {
+            return NotApproved();
+        }
+        var rotated = await applications.RotateSecretAsync(Organisation!, Account.AccountId, clientId ?? "", HttpContext.RequestAborted);
+        if (rotated is null)
+        {
+            return NotFound();
+        }
+        Shown = rotated;
+        ShownTitle = $"A new secret for {rotated.Client.Name}: the old one no longer works";
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string? clientId)
+    {
+        if (!await LoadAsync())
+        {
+            return NotApproved();
+        }
+        if (await applications.RevokeAsync(Organisation!, Account.AccountId, clientId ?? "", HttpContext.RequestAborted) is null)
+        {
+            return NotFound();
+        }
+        return RedirectToPage();
+    }
+
+    private async Task<bool> LoadAsync()
+    {
+        Organisation = Organisation.Of(await requests.LatestAsync(Account.AccountId, HttpContext.RequestAborted));
+        if (Organisation is null || !Account.IsActive)
+        {
+            Organisation = null;
+            return false;
+        }
+        List = await applications.ListAsync(Organisation, HttpContext.RequestAborted);
+        return true;
+    }
+
+    private Microsoft.AspNetCore.Mvc.RazorPages.PageResult NotApproved()
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Page();
+    }
+}

@@ -1,0 +1,178 @@
+using System.Net.Mail;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+
+namespace StatsApi.Portal;
+
+public sealed record DeveloperAccount
+{
+    public long AccountId { get; init; }
+    public string Email { get; init; } = "";
+    public string State { get; init; } = "";
+    public bool IsPlatformAdmin { get; init; }
+    public string SecurityStamp { get; init; } = "";
+    public DateTime CreatedAt { get; init; }
+
+    public bool IsActive => State == "active";
+}
+
+public abstract record SignInResult
+{
+    public sealed record Succeeded(DeveloperAccount Account) : SignInResult;
+    public sealed record WrongCredentials : SignInResult;
+    public sealed record LockedOut(DateTimeOffset Until) : SignInResult;
+}
+
+/// <summary>The portal's accounts: sign-up, sign-in with a lockout every instance shares, and platform administrators.</summary>
+public sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    public const int MinimumPasswordLength = 12;
+    public const int MaximumPasswordLength = 128;
+
+    /// <summary>Failures within <see cref="FailureWindow"/> that lock an address for <see cref="LockoutDuration"/>.</summary>
+    public const int FailuresBeforeLockout = 5;
+    public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
+    public static readonly TimeSpan LockoutDuration = TimeSpan.FromMinutes(15);
+
+    private const string Columns = "account_id, email, state, is_platform_admin, security_stamp, created_at";
+
+    // Passwords people pick first when told "at least 12 characters".
+    private static readonly HashSet<string> Common = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "123456789012", "1234567890123", "12345678901234", "password1234", "password12345", "passwordpassword",
+        "qwertyuiopas", "qwerty123456", "123456789abc", "aaaaaaaaaaaa", "iloveyou1234", "letmein12345",
+        "welcome12345", "administrator", "changeme1234", "abcdefghijkl", "abc123456789", "111111111111",
+    };
+
+    private readonly PasswordHasher<DeveloperAccount> _hasher = new();
+
+    // Verified against when the address is unknown, so a miss costs what a hit costs.
+    private readonly Lazy<string> _unknownHash = new(() => new PasswordHasher<DeveloperAccount>().HashPassword(new DeveloperAccount(), NewStamp()));
+
+    public static string? EmailProblem(string? email) =>
+        string.IsNullOrWhiteSpace(email) ? "Enter your e-mail address."
+        : email.Length > 254 || !MailAddress.TryCreate(email.Trim(), out var parsed) || parsed.Address != email.Trim() || !parsed.Host.Contains('.')
+            ? "Enter an e-mail address such as name@example.org."
+            : null;
+
+    public static string? PasswordProblem(string? password) =>
+        string.IsNullOrEmpty(password) ? "Choose a password."
+        : password.Length < MinimumPasswordLength ? $"The password must have at least {MinimumPasswordLength} characters."
+        : password.Length > MaximumPasswordLength ? $"The password may have at most {MaximumPasswordLength} characters."
+        : Common.Contains(password) || password.Distinct().Count() < 4 ? "This password is among the first that are guessed: choose another."
+        : null;
+
+    /// <summary>A new pending account, or null when the address has one already.</summary>
+    public async Task<DeveloperAccount?> SignUpAsync(string email, string password, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await connection.QuerySingleAsync<DeveloperAccount>(new CommandDefinition($"""
+                insert into developer_accounts (email, password_hash, security_stamp)
+                values (@email, @hash, @stamp)
+                returning {Columns}
+                """, new { email = email.Trim(), hash = _hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
+                cancellationToken: cancellationToken));
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            return null;
+        }
+    }
+
+    public async Task<SignInResult> SignInAsync(string email, string password, CancellationToken cancellationToken = default)
+    {
+        var key = email.Trim().ToLowerInvariant();
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var lockedUntil = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+            "select locked_until from portal_sign_in_failures where email_key = @key", new { key }, cancellationToken: cancellationToken));
+        if (lockedUntil is { } until && new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) > now)
+        {
+            return new SignInResult.LockedOut(new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)));
+        }
+        var stored = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)?>(new CommandDefinition(
+            "select account_id, password_hash from developer_accounts where lower(email) = @key", new { key }, cancellationToken: cancellationToken));
+        var verdict = _hasher.VerifyHashedPassword(new DeveloperAccount(), stored?.Hash ?? _unknownHash.Value, password);
+        if (stored is { } account && verdict != PasswordVerificationResult.Failed)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "delete from portal_sign_in_failures where email_key = @key", new { key }, cancellationToken: cancellationToken));
+            return new SignInResult.Succeeded((await FindAsync(account.Id, cancellationToken))!);
+        }
+        var failures = await connection.QuerySingleAsync<int>(new CommandDefinition("""
+            insert into portal_sign_in_failures as f (email_key, failures, first_failed_at)
+            values (@key, 1, @now)
+            on conflict (email_key) do update set
+                failures = case when f.first_failed_at < @windowStart then 1 else f.failures + 1 end,
+                first_failed_at = case when f.first_failed_at < @windowStart then @now else f.first_failed_at end
+            returning failures
+            """, new { key, now = now.UtcDateTime, windowStart = (now - FailureWindow).UtcDateTime }, cancellationToken: cancellationToken));
+        if (failures < FailuresBeforeLockout)
+        {
+            return new SignInResult.WrongCredentials();
+        }
+        var lockout = now + LockoutDuration;
+        await connection.ExecuteAsync(new CommandDefinition("""
+            update portal_sign_in_failures set failures = 0, first_failed_at = @now, locked_until = @lockout where email_key = @key
+            """, new { key, now = now.UtcDateTime, lockout = lockout.UtcDateTime }, cancellationToken: cancellationToken));
+        return new SignInResult.LockedOut(lockout);
+    }
+
+    public async Task<DeveloperAccount?> FindAsync(long accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<DeveloperAccount>(new CommandDefinition(
+            $"select {Columns} from developer_accounts where account_id = @accountId", new { accountId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Ends every session of the account, on every instance.</summary>
+    public async Task EndSessionsAsync(long accountId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "update developer_accounts set security_stamp = @stamp where account_id = @accountId",
+            new { accountId, stamp = NewStamp() }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Makes the account of this address a platform administrator, active at once. With no account yet, one is
+    /// made with a generated password, returned this once.
+    /// </summary>
+    public async Task<(DeveloperAccount Account, string? NewPassword)> MakePlatformAdminAsync(string email, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var promoted = await connection.QuerySingleOrDefaultAsync<DeveloperAccount>(new CommandDefinition($"""
+            update developer_accounts set is_platform_admin = true, state = 'active' where lower(email) = lower(@email)
+            returning {Columns}
+            """, new { email = email.Trim() }, cancellationToken: cancellationToken));
+        if (promoted is not null)
+        {
+            return (promoted, null);
+        }
+        var password = NewPassword();
+        var created = await connection.QuerySingleAsync<DeveloperAccount>(new CommandDefinition($"""
+            insert into developer_accounts (email, password_hash, security_stamp, state, is_platform_admin)
+            values (@email, @hash, @stamp, 'active', true)
+            on conflict (lower(email)) do update set is_platform_admin = true, state = 'active'
+            returning {Columns}
+            """, new { email = email.Trim(), hash = _hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
+            cancellationToken: cancellationToken));
+        return (created, password);
+    }
+
+    public async Task<IReadOnlyList<DeveloperAccount>> PlatformAdminsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<DeveloperAccount>(new CommandDefinition(
+            $"select {Columns} from developer_accounts where is_platform_admin order by lower(email)", cancellationToken: cancellationToken))).ToList();
+    }
+
+    // 20 characters of letters and digits: about 119 bits.
+    private static string NewPassword() => RandomNumberGenerator.GetString("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789", 20);
+
+    private static string NewStamp() => Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+}

@@ -1,0 +1,16 @@
+namespace StatsApi.Portal.Pages;
+
+public sealed class IndexModel(AccessRequests requests) : PortalPage
+{
+    public AccessRequest? Latest { get; private set; }
+
+    public string StateText => Latest?.State switch
+    {
+        "pending" => "Waiting for review",
+        "approved" => "Approved",
+        "declined" => "Declined",
+        _ => "",
+    };
+
+    public async Task OnGetAsync() => Latest = await requests.LatestAsync(Account.AccountId, HttpContext.RequestAborted);
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace StatsApi.Tests.Infrastructure;
+
+/// <summary>A browser's part in the portal without a browser: cookies kept, forms posted with the token the page carries.</summary>
+public sealed partial class PortalSession(WebApplicationFactory<Program> app) : IDisposable
+{
+    // https, so the Secure cookies the portal sets come back as a browser would send them.
+    public HttpClient Http { get; } = app.CreateClient(new WebApplicationFactoryClientOptions
+    {
+        BaseAddress = new Uri("https://localhost"),
+        AllowAutoRedirect = false,
+    });
+
+    public async Task<(HttpStatusCode Status, string Html)> GetAsync(string path)
+    {
+        using var response = await Http.GetAsync(path);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Opens the page, then posts the form holding <paramref name="handler"/> (or the first) with the page's antiforgery token.</summary>
+    public async Task<(HttpStatusCode Status, string Html, string? Location)> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields,
+        string? handler = null, bool withToken = true)
+    {
+        var (_, page) = await GetAsync(path);
+        var form = new List<KeyValuePair<string, string>>(fields);
+        if (withToken)
+        {
+            form.Add(new("__RequestVerificationToken", Token().Match(page) is { Success: true } match
+                ? WebUtility.HtmlDecode(match.Groups[1].Value)
+                : throw new InvalidOperationException($"{path} carries no antiforgery token:\n{page}")));
+        }
+        var target = handler is null ? path : $"{path}?handler={handler}";
+        using var response = await Http.PostAsync(target, new FormUrlEncodedContent(form));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.OriginalString);
+    }
+
+    public Task<(HttpStatusCode Status, string Html, string? Location)> SignUpAsync(string email, string password) =>
+        PostAsync("/portal/sign-up", [new("Email", email), new("Password", password), new("ConfirmPassword", password)]);
+
+    public Task<(HttpStatusCode Status, string Html, string? Location)> SignInAsync(string email, string password) =>
+        PostAsync("/portal/sign-in", [new("Email", email), new("Password", password)]);
+
+    public Task<(HttpStatusCode Status, string Html, string? Location)> RequestAccessAsync(string organisation, string schools = "oakwood-primary") =>
+        PostAsync("/portal/request",
+        [
+            new("Organisation", organisation), new("Website", "https://example.org"), new("ContactName", "Mari Tamm"),
+            new("ContactEmail", "mari@example.org"), new("ContactTelephone", "+372 5555 1234"), new("Purpose", "A dashboard for the district."),
+            new("Schools", schools), new("Tier", "standard"), new("RedirectUri", ""),
+        ]);
+
+    /// <summary>The value of the read-only input with this id, as the page shows it.</summary>
+    public static string Field(string html, string id) =>
+        Regex.Match(html, $"id=\"{id}\"[^>]*value=\"([^\"]*)\"") is { Success: true } match
+            ? WebUtility.HtmlDecode(match.Groups[1].Value)
+            : throw new InvalidOperationException($"The page has no field {id}:\n{html}");
+
+    public void Dispose() => Http.Dispose();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex Token();
+}

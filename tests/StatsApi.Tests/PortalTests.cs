@@ -1,0 +1,309 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using StatsApi.Portal;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+/// <summary>The service on a clock the portal's lockout tests move.</summary>
+public sealed class PortalFactory : StatsApiFactory
+{
+    public ManualClock Clock { get; } = new();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+/// <summary>
+/// The developer portal's rules through the whole pipeline: its forms, its cookie, who sees which
+/// application, the lockout and the encoding of what developers type.
+/// </summary>
+public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    public const string Password = "correct horse battery staple";
+    private const string School = "oakwood-primary";
+
+    [Fact]
+    public async Task AnApprovedDeveloperMakesCredentialsThatGetATokenAndEveryDoorIsAudited()
+    {
+        using var developer = new PortalSession(app);
+        var (_, organisation) = await ApprovedDeveloperAsync(developer, "Tartu Dashboards");
+
+        var (status, html, _) = await CreateApplicationAsync(developer, "Dashboard");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("shown only this once", html, StringComparison.Ordinal);
+        var clientId = PortalSession.Field(html, "client-id");
+        var secret = PortalSession.Field(html, "client-secret");
+        Assert.Equal(32, clientId.Length);
+        Assert.Equal(40, secret.Length);
+
+        var (_, list) = await developer.GetAsync("/portal/applications");
+        Assert.Contains(clientId, list, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, list, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(clientId, secret));
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var actor = await connection.QuerySingleAsync<string>(
+            "select actor from client_events where client_id = @clientId and action = 'create'", new { clientId });
+        Assert.StartsWith("portal: developer ", actor, StringComparison.Ordinal);
+        Assert.Equal(organisation, await connection.QuerySingleAsync<long>(
+            "select request_id from portal_applications where client_id = @clientId", new { clientId }));
+
+        // The admin API's door writes the same trail.
+        using var admin = await app.CreateClientWithScopesAsync([], Scopes.Admin);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/v1/admin/clients/{clientId}/rotate-secret", null)).StatusCode);
+        Assert.StartsWith("admin api: client ", await connection.QuerySingleAsync<string>(
+            "select actor from client_events where client_id = @clientId and action = 'rotate-secret'", new { clientId }), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(clientId, secret));
+    }
+
+    [Fact]
+    public async Task RotatingShowsANewSecretOnceAndTheOldOneFails()
+    {
+        using var developer = new PortalSession(app);
+        await ApprovedDeveloperAsync(developer, "Rotating Ltd");
+        var (_, created, _) = await CreateApplicationAsync(developer, "Rotated");
+        var clientId = PortalSession.Field(created, "client-id");
+        var oldSecret = PortalSession.Field(created, "client-secret");
+
+        var (status, rotated, _) = await developer.PostAsync("/portal/applications", [new("clientId", clientId)], "Rotate");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var newSecret = PortalSession.Field(rotated, "client-secret");
+        Assert.NotEqual(oldSecret, newSecret);
+        Assert.NotEqual(HttpStatusCode.OK, await TokenStatusAsync(clientId, oldSecret));
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(clientId, newSecret));
+
+        var (revoked, _, _) = await developer.PostAsync("/portal/applications", [new("clientId", clientId)], "Revoke");
+        Assert.Equal(HttpStatusCode.Redirect, revoked);
+        Assert.NotEqual(HttpStatusCode.OK, await TokenStatusAsync(clientId, newSecret));
+    }
+
+    [Fact]
+    public async Task AFormPostedWithoutItsAntiforgeryTokenIsRefused()
+    {
+        using var developer = new PortalSession(app);
+        var email = NewEmail();
+        var (status, _, _) = await developer.PostAsync("/portal/sign-up",
+            [new("Email", email), new("Password", Password), new("ConfirmPassword", Password)], withToken: false);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.False(await connection.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from developer_accounts where lower(email) = lower(@email))", new { email }));
+
+        await developer.SignUpAsync(email, Password);
+        var (signedIn, _, _) = await developer.PostAsync("/portal/request", [new("Organisation", "No token")], withToken: false);
+        Assert.Equal(HttpStatusCode.BadRequest, signedIn);
+    }
+
+    [Fact]
+    public async Task AnotherOrganisationsApplicationAnswers404()
+    {
+        using var owner = new PortalSession(app);
+        await ApprovedDeveloperAsync(owner, "Owner Org");
+        var (_, created, _) = await CreateApplicationAsync(owner, "Theirs");
+        var clientId = PortalSession.Field(created, "client-id");
+        var secret = PortalSession.Field(created, "client-secret");
+
+        using var other = new PortalSession(app);
+        await ApprovedDeveloperAsync(other, "Other Org");
+        var (_, list) = await other.GetAsync("/portal/applications");
+        Assert.DoesNotContain(clientId, list, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/portal/applications", [new("clientId", clientId)], "Rotate")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/portal/applications", [new("clientId", clientId)], "Revoke")).Status);
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(clientId, secret));
+    }
+
+    [Fact]
+    public async Task APendingDeveloperCannotCreateAnApplication()
+    {
+        using var developer = new PortalSession(app);
+        await developer.SignUpAsync(NewEmail(), Password);
+        var (_, page) = await developer.GetAsync("/portal");
+        Assert.Contains("waiting for a platform administrator", page, StringComparison.Ordinal);
+        await developer.RequestAccessAsync("Pending Org");
+
+        var (status, html, _) = await developer.PostAsync("/portal/applications",
+            [new("Name", "Too early"), new("Tier", "standard"), new("Scopes", Scopes.AttendanceRead)], "Create");
+        Assert.Equal(HttpStatusCode.Forbidden, status);
+        Assert.Contains("not approved yet", html, StringComparison.Ordinal);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.False(await connection.ExecuteScalarAsync<bool>("select exists (select 1 from api_clients where name = 'Too early')"));
+    }
+
+    [Fact]
+    public async Task WhatADeveloperTypedIsShownAsText()
+    {
+        const string Typed = "<script>alert(1)</script>";
+        using var developer = new PortalSession(app);
+        await developer.SignUpAsync(NewEmail(), Password);
+        var (status, _, _) = await developer.RequestAccessAsync(Typed);
+        Assert.Equal(HttpStatusCode.Redirect, status);
+
+        var (_, own) = await developer.GetAsync("/portal");
+        Assert.DoesNotContain(Typed, own, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", own, StringComparison.Ordinal);
+
+        using var admin = await PlatformAdminAsync();
+        var (_, queue) = await admin.GetAsync("/portal/admin");
+        Assert.DoesNotContain(Typed, queue, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", queue, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PagesForbidInlineScriptAndTheCookieAndTheTokenStayOnTheirOwnSide()
+    {
+        using var developer = new PortalSession(app);
+        using var response = await developer.Http.GetAsync("/portal/sign-in");
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", policy, StringComparison.Ordinal);
+        Assert.True(response.Headers.CacheControl?.NoStore);
+        Assert.DoesNotMatch("<script(?![^>]*src=)", await response.Content.ReadAsStringAsync());
+
+        await developer.SignUpAsync(NewEmail(), Password);
+        var cookie = (await developer.Http.GetAsync("/portal")).StatusCode;
+        Assert.Equal(HttpStatusCode.OK, cookie);
+        // The portal's cookie is nothing to the API.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await developer.Http.GetAsync($"/v1/schools/{School}")).StatusCode);
+
+        // A bearer token is nothing to the portal: it sends the browser to sign in.
+        var token = await app.GetTokenAsync(await app.CreateClientAsync([School]));
+        using var bearer = new PortalSession(app);
+        bearer.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var refused = await bearer.Http.GetAsync("/portal/applications");
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.StartsWith("https://localhost/portal/sign-in", refused.Headers.Location!.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignOutEndsTheSession()
+    {
+        using var developer = new PortalSession(app);
+        await developer.SignUpAsync(NewEmail(), Password);
+        Assert.Equal(HttpStatusCode.OK, (await developer.GetAsync("/portal")).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.PostAsync("/portal/sign-out", [])).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.GetAsync("/portal")).Status);
+    }
+
+    [Fact]
+    public async Task PortalAdminsAddMakesAnAdministratorWhoSignsInAndListListsThem()
+    {
+        var email = NewEmail();
+        var (exit, output, _) = await AdminAsync("portal", "admins", "add", email, "--json");
+        Assert.Equal(0, exit);
+        var password = System.Text.Json.JsonDocument.Parse(output).RootElement.GetProperty("password").GetString()!;
+        using (var admin = new PortalSession(app))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, (await admin.SignInAsync(email, password)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/portal/admin")).Status);
+        }
+        Assert.Contains(email, (await AdminAsync("portal", "admins", "list")).Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await AdminAsync("portal", "admins", "add", "not an address")).Exit);
+
+        // A developer who is no administrator finds no queue.
+        using var developer = new PortalSession(app);
+        await developer.SignUpAsync(NewEmail(), Password);
+        Assert.Equal(HttpStatusCode.NotFound, (await developer.GetAsync("/portal/admin")).Status);
+    }
+
+    private async Task<(int Exit, string Output, string Error)> AdminAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = StatsApi.Admin.AdminCli.TryAnswerWithoutServices(args, output, error)
+            ?? await StatsApi.Admin.AdminCli.RunAsync(app.Services, args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    public static string NewEmail() => $"dev-{Guid.NewGuid():N}@example.org";
+
+    /// <summary>A developer signed up, with a request approved by a platform administrator in the portal; the request's id.</summary>
+    private async Task<(string Email, long RequestId)> ApprovedDeveloperAsync(PortalSession developer, string organisation)
+    {
+        var email = NewEmail();
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.SignUpAsync(email, Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.RequestAccessAsync(organisation)).Status);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var requestId = await connection.QuerySingleAsync<long>(
+            "select request_id from access_requests r join developer_accounts a using (account_id) where a.email = @email", new { email });
+        using var admin = await PlatformAdminAsync();
+        var (status, html, _) = await admin.PostAsync("/portal/admin",
+        [
+            new("RequestId", $"{requestId}"), new("Schools", School), new("Tier", "standard"),
+            new("Scopes", Scopes.AttendanceRead), new("Scopes", Scopes.SchoolsRead),
+        ], "Approve");
+        Assert.True(status == HttpStatusCode.OK, html);
+        Assert.Contains("Approved", html, StringComparison.Ordinal);
+        return (email, requestId);
+    }
+
+    private async Task<PortalSession> PlatformAdminAsync()
+    {
+        var (account, password) = await app.Services.GetRequiredService<DeveloperAccounts>().MakePlatformAdminAsync(NewEmail());
+        var session = new PortalSession(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.SignInAsync(account.Email, password!)).Status);
+        return session;
+    }
+
+    private static Task<(HttpStatusCode Status, string Html, string? Location)> CreateApplicationAsync(PortalSession developer, string name) =>
+        developer.PostAsync("/portal/applications",
+            [new("Name", name), new("Tier", "standard"), new("Scopes", Scopes.AttendanceRead), new("Scopes", Scopes.SchoolsRead)], "Create");
+
+    private async Task<HttpStatusCode> TokenStatusAsync(string clientId, string secret)
+    {
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = StatsApiFactory.BasicAuth(clientId, secret);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+}
+
+/// <summary>The lockout, on a clock of its own: moving it would age every other test's tokens.</summary>
+public class PortalLockoutTests(PortalFactory app) : IClassFixture<PortalFactory>
+{
+    private const string Password = PortalTests.Password;
+
+    private static string NewEmail() => PortalTests.NewEmail();
+
+    [Fact]
+    public async Task RepeatedFailuresLockTheAddressWithAClearMessageUntilTheLockoutEnds()
+    {
+        var email = NewEmail();
+        using (var first = new PortalSession(app))
+        {
+            await first.SignUpAsync(email, Password);
+        }
+        using var developer = new PortalSession(app);
+        for (var failure = 1; failure < DeveloperAccounts.FailuresBeforeLockout; failure++)
+        {
+            var (status, html, _) = await developer.SignInAsync(email, "not the password at all");
+            Assert.Equal(HttpStatusCode.Unauthorized, status);
+            Assert.Contains("The e-mail address or the password is wrong", html, StringComparison.Ordinal);
+        }
+        var (locked, lockedHtml, _) = await developer.SignInAsync(email, "not the password at all");
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked);
+        Assert.Contains("Too many failed sign-ins for this address", lockedHtml, StringComparison.Ordinal);
+
+        // Even the right password waits out the lockout, on any instance: the count is in the database.
+        await using var other = app.CreateRestarted();
+        other.WithServices(services => services.AddSingleton<TimeProvider>(app.Clock));
+        using var elsewhere = new PortalSession(other);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await elsewhere.SignInAsync(email, Password)).Status);
+
+        app.Clock.Advance(DeveloperAccounts.LockoutDuration + TimeSpan.FromSeconds(1));
+        var (after, _, location) = await developer.SignInAsync(email, Password);
+        Assert.Equal(HttpStatusCode.Redirect, after);
+        Assert.Equal("/portal", location);
+    }
+}
