@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Playwright;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Clients;
+using StatsApi.OAuth;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;
@@ -53,6 +55,8 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         var integratorPage = await OpenAsync(browser, address);
         await shots.TakeAsync(integratorPage, "01-api-docs");
         var dialog = await OpenAuthorizeAsync(integratorPage);
+        // The dialog starts with client credentials, the way in for an integrator.
+        await Expect(dialog.Locator(".auth-container h4").First).ToHaveTextAsync(new Regex(@"^\s*oauth2\s"));
         var oauth = Scheme(dialog, "oauth2");
         await oauth.Locator("input[data-name=clientId]").FillAsync(integrator.Client.ClientId);
         await oauth.Locator("input[data-name=clientSecret]").FillAsync(integrator.ClientSecret);
@@ -76,6 +80,44 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         Assert.Contains("\"error_code\": \"school_not_approved\"", refused, StringComparison.Ordinal);
         await shots.TakeAnswerAsync(summary, "04-unapproved-school-403");
 
+        // The token operation's Try it out as a person finds it: a form that asks for client credentials and
+        // sends nothing else, and each refusal documented with its own body.
+        var issue = await ExpandAsync(integratorPage, "Token_service", "IssueToken");
+        await Expect(issue.Locator(".body-param-content-type select")).ToHaveValueAsync("application/x-www-form-urlencoded");
+        await Expect(FormField(issue, "grant_type")).ToHaveValueAsync("client_credentials");
+        Assert.Contains(PersonTokenExchange.GrantType, await FormField(issue, "grant_type").Locator("option").AllInnerTextsAsync());
+        foreach (var name in new[] { "client_id", "client_secret", "scope", "audience", "token_type" })
+        {
+            await Expect(FormField(issue, name)).ToHaveValueAsync("");
+            await Expect(issue.Locator($"tr[data-property-name='{name}'] input[type=checkbox]")).Not.ToBeCheckedAsync();
+        }
+        Assert.Contains("\"invalid_request\"", await DocumentedAsync(issue, 400), StringComparison.Ordinal);
+        Assert.Contains("\"invalid_client\"", await DocumentedAsync(issue, 401), StringComparison.Ordinal);
+        Assert.Contains("larger than the service accepts", await DocumentedAsync(issue, 413), StringComparison.Ordinal);
+        Assert.Contains("\"slow_down\"", await DocumentedAsync(issue, 429), StringComparison.Ordinal);
+        await shots.TakeAsync(issue, "05-token-form");
+
+        // A client that posts its credentials fills in two fields; only what is filled in is sent.
+        await FormField(issue, "client_id").FillAsync(integrator.Client.ClientId);
+        await FormField(issue, "client_secret").FillAsync(integrator.ClientSecret);
+        await FormField(issue, "client_secret").BlurAsync();
+        using (var issued = JsonDocument.Parse(await ExecuteAsync(issue, 200)))
+        {
+            Assert.Equal("Bearer", issued.RootElement.GetProperty("token_type").GetString());
+        }
+        Assert.Contains($"-d 'grant_type=client_credentials&client_id={integrator.Client.ClientId}&client_secret={integrator.ClientSecret}'",
+            await issue.Locator(".curl-command").InnerTextAsync(), StringComparison.Ordinal);
+        await shots.TakeAnswerAsync(issue, "06-token-from-the-form");
+
+        // Switched to JSON, the body is the one those fields make, as Execute sends it.
+        await issue.Locator(".body-param-content-type select").SelectOptionAsync("application/json");
+        using (var body = JsonDocument.Parse(await issue.Locator("textarea.body-param__text").InputValueAsync()))
+        {
+            Assert.Equal(["grant_type", "client_id", "client_secret"], body.RootElement.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("client_credentials", body.RootElement.GetProperty("grant_type").GetString());
+        }
+        await shots.TakeAsync(issue, "07-token-form-as-json");
+
         // A teacher's tool: the API-token exchange on the token endpoint, then the teacher's token with its client secret.
         var teacherPage = await OpenAsync(browser, address);
         dialog = await OpenAuthorizeAsync(teacherPage);
@@ -84,17 +126,22 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         await basic.Locator("button.authorize").ClickAsync();
         await CloseAuthorizeAsync(dialog);
 
+        // The exchange's own example body, executed as it is.
         var exchange = await ExpandAsync(teacherPage, "Token_service", "IssueToken");
         await Parameter(exchange, "client_secret").FillAsync(tool.ClientSecret);
         await exchange.Locator(".body-param-content-type select").SelectOptionAsync("application/json");
-        await exchange.Locator("textarea.body-param__text").FillAsync("""{"grant_type": "urn:statsapi:grant-type:api-token"}""");
+        await exchange.Locator(".examples-select select").SelectOptionAsync(new SelectOptionValue { Label = "The API-token exchange (with apiToken and the client_secret header)" });
+        using (var example = JsonDocument.Parse(await exchange.Locator("textarea.body-param__text").InputValueAsync()))
+        {
+            Assert.Equal(PersonTokenExchange.GrantType, example.RootElement.GetProperty("grant_type").GetString());
+        }
         string accessToken;
         using (var issued = JsonDocument.Parse(await ExecuteAsync(exchange, 200)))
         {
             accessToken = issued.RootElement.GetProperty("access_token").GetString()!;
             Assert.Contains(Scopes.LessonsWrite, issued.RootElement.GetProperty("scope").GetString()!.Split(' '));
         }
-        await shots.TakeAnswerAsync(exchange, "05-api-token-exchanged");
+        await shots.TakeAnswerAsync(exchange, "08-api-token-exchanged");
 
         dialog = await OpenAuthorizeAsync(teacherPage);
         var bearer = Scheme(dialog, "bearer");
@@ -103,7 +150,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         var secret = Scheme(dialog, "clientSecret");
         await secret.Locator("input").FillAsync(tool.ClientSecret);
         await secret.Locator("button.authorize").ClickAsync();
-        await shots.TakeAsync(dialog, bearer, "06-authorized-as-teacher");
+        await shots.TakeAsync(dialog, bearer, "09-authorized-as-teacher");
         await CloseAuthorizeAsync(dialog);
 
         var create = await ExpandAsync(teacherPage, "Lessons", "CreateLesson");
@@ -114,12 +161,12 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         {
             lessonId = created.RootElement.GetProperty("lesson_id").GetInt64();
         }
-        await shots.TakeAnswerAsync(create, "07-lesson-created");
+        await shots.TakeAnswerAsync(create, "10-lesson-created");
 
         var delete = await ExpandAsync(teacherPage, "Lessons", "DeleteLesson");
         await Parameter(delete, "lesson_id").FillAsync($"{lessonId}");
         await ExecuteAsync(delete, 204);
-        await shots.TakeAnswerAsync(delete, "08-lesson-deleted");
+        await shots.TakeAnswerAsync(delete, "11-lesson-deleted");
 
         await using var connection = await app.DataSource.OpenConnectionAsync();
         Assert.False(await connection.ExecuteScalarAsync<bool>(
@@ -171,7 +218,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     private static ILocator Scheme(ILocator dialog, string name) =>
         dialog.Locator(".auth-container").Filter(new()
         {
-            Has = dialog.Page.Locator("h4", new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^\\s*{name}\\s") }),
+            Has = dialog.Page.Locator("h4", new() { HasTextRegex = new Regex($"^\\s*{name}\\s") }),
         });
 
     private static async Task<ILocator> ExpandAsync(IPage page, string tag, string operationId)
@@ -185,6 +232,14 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
     private static ILocator Parameter(ILocator operation, string name) =>
         operation.Locator($"tr[data-param-name='{name}'] input");
 
+    /// <summary>A field of the operation's form body: its text box, or its list of values.</summary>
+    private static ILocator FormField(ILocator operation, string name) =>
+        operation.Locator($".opblock-section-request-body tr[data-property-name='{name}']").Locator("input[type=text], select").First;
+
+    /// <summary>The example the operation documents for a status.</summary>
+    private static Task<string> DocumentedAsync(ILocator operation, int status) =>
+        operation.Locator($".responses-table tr.response[data-code='{status}'] .microlight").First.InnerTextAsync();
+
     /// <summary>Runs Try it out and returns the body it shows, after checking the status it shows.</summary>
     private static async Task<string> ExecuteAsync(ILocator operation, int status)
     {
@@ -195,7 +250,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         }
         await operation.Locator("button.execute").ClickAsync();
         var response = operation.Locator(".live-responses-table tbody .response").First;
-        await Expect(response.Locator(".response-col_status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^{status}"));
+        await Expect(response.Locator(".response-col_status")).ToHaveTextAsync(new Regex($"^{status}"));
         var body = response.Locator(".response-col_description .microlight, .response-col_description pre");
         return await body.CountAsync() > 0 ? await body.First.InnerTextAsync() : "";
     }
@@ -213,6 +268,13 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         {
             Directory.CreateDirectory(_folder);
             await page.ScreenshotAsync(new() { Path = PathOf(step) });
+        }
+
+        /// <summary>One element of the page, whole.</summary>
+        public async Task TakeAsync(ILocator element, string step)
+        {
+            Directory.CreateDirectory(_folder);
+            await element.ScreenshotAsync(new() { Path = PathOf(step) });
         }
 
         /// <summary>The dialog as it shows the scheme just authorised.</summary>

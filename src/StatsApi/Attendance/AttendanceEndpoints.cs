@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using StatsApi.Auth;
-using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
@@ -25,7 +24,6 @@ public static class AttendanceEndpoints
             .WithSummary("Attendance totals for a school over a date range")
             .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only; a teacher's, the marks of the lessons they may read (the lessons of the courses they teach and the lessons they teach), and a course_id must name a course they teach. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithRevalidation()
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.
@@ -45,7 +43,7 @@ public static class AttendanceEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<AttendanceSummary>, StatusCodeHttpResult, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
+    private static async Task<Results<Ok<AttendanceSummary>, NotModified, ValidationProblem, ProblemHttpResult>> GetSummaryAsync(
         HttpContext http,
         SummaryQuery query,
         AuthorizedSchool school,
@@ -77,11 +75,11 @@ public static class AttendanceEndpoints
         {
             case SummaryResult.Unchanged unchanged:
                 SetValidators(http, Preconditions.ETagOf(unchanged.Version, answer));
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+                return NotModified.Answer;
             case SummaryResult.Found found:
                 var etag = Preconditions.ETagOf(found.Version, answer);
                 SetValidators(http, etag);
-                return Preconditions.IfNoneMatch(http.Request, etag) ? TypedResults.StatusCode(StatusCodes.Status304NotModified) : TypedResults.Ok(found.Summary);
+                return Preconditions.IfNoneMatch(http.Request, etag) ? NotModified.Answer : TypedResults.Ok(found.Summary);
             case SummaryResult.SchoolNotFound:
                 return Problems.NotFound("school", $"No school has the id '{request.SchoolId}'.");
             case SummaryResult.FilterNotFound missing:

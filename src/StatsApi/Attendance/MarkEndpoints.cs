@@ -40,18 +40,15 @@ public static class MarkEndpoints
             .WithDescription("One mark per student, in student id order. The lesson must be one the caller may read (404 otherwise); a student sees their own mark only.");
         register.MapPost("", RecordAsync).RequireScope(Scopes.AttendanceWrite).WithIdempotencyKey()
             .WithCost(OperationCosts.Register)
-            .Produces<RecordAttendanceResponse>()
             .WithName("RecordAttendance").WithSummary("Record a lesson's register")
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). Up to 1,000 marks in one request, one per student enrolled in the lesson's course; a student's earlier mark is replaced. All or nothing. Send an Idempotency-Key to make a retry safe.");
         register.MapGet("/{student_id:long}", GetAsync).RequireScope(Scopes.AttendanceRead).WithVersion().ReadsOnStandby()
             .WithName("GetMark").WithSummary("One student's mark in a lesson")
             .WithDescription("A teacher acting through a tool reads the marks of the lessons they may read; a student, their own; another answers 404. The ETag header carries the version for If-Match.");
         register.MapPatch("/{student_id:long}", CorrectAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
-            .Produces<MarkResponse>()
             .WithName("CorrectMark").WithSummary("Correct one mark")
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). With If-Match, a stale version is 412.");
         register.MapDelete("/{student_id:long}", DeleteAsync).RequireScope(Scopes.AttendanceWrite).WithVersion()
-            .Produces(StatusCodes.Status204NoContent)
             .WithName("DeleteMark").WithSummary("Delete one mark")
             .WithDescription("A teacher's token changes only the registers of courses they teach (403 not_your_course). With If-Match, a stale version is 412.");
 
@@ -97,7 +94,7 @@ public static class MarkEndpoints
 
     private sealed record Recorded(string Unfit, int Created, int Changed);
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RecordAsync(
+    private static async Task<Results<Written<Ok<RecordAttendanceResponse>>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, RecordAttendanceRequest body)
     {
         var errors = body.Validate();
@@ -163,7 +160,7 @@ public static class MarkEndpoints
             RefuseUnfit(System.Text.Json.JsonSerializer.Deserialize<List<Candidate>>(recorded.Unfit, UnfitJson)!);
             scope.AuditedByStatement();
             var answer = new RecordAttendanceResponse(lessonId, recorded.Created, recorded.Changed - recorded.Created, marks.Count - recorded.Changed);
-            return Written.Of(http, StatusCodes.Status200OK, answer);
+            return Written.Ok(http, answer);
         });
     }
 
@@ -210,7 +207,7 @@ public static class MarkEndpoints
         return TypedResults.Ok(mark);
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CorrectAsync(
+    private static async Task<Results<Written<Ok<MarkResponse>>, ValidationProblem, ProblemHttpResult>> CorrectAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId, MarkChange body)
     {
@@ -229,11 +226,11 @@ public static class MarkEndpoints
                 """, new { school = school.Id, lessonId, studentId, body.Status, by = scope.Actor.PersonId },
                 scope.Transaction, cancellationToken: scope.Cancellation));
             await scope.AuditAsync("update", "mark", FormattableString.Invariant($"{lessonId}:{current.StudentId}"));
-            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+            return Written.Ok(http, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+    private static async Task<Results<Written<NoContent>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId)
     {
@@ -244,7 +241,7 @@ public static class MarkEndpoints
                 "delete from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId",
                 new { school = school.Id, lessonId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
             await scope.AuditAsync("delete", "mark", FormattableString.Invariant($"{lessonId}:{studentId}"));
-            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+            return Written.NoContent();
         });
     }
 

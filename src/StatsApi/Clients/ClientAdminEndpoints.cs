@@ -83,16 +83,12 @@ public static class ClientAdminEndpoints
         group.MapGet("/{client_id}", GetAsync).WithName("GetClient").WithSummary("One client")
             .WithDescription("Its name, tier, schools and scopes, never its secret.");
         group.MapPost("", CreateAsync).WithName("RegisterClient").WithSummary("Register a client").WithLocation()
-            .Produces<ClientCredentialsResponse>(StatusCodes.Status201Created)
             .WithDescription("The answer holds client_id (32 characters) and client_secret (40), shown this once: the secret is stored only as a hash.");
         group.MapPatch("/{client_id}", UpdateAsync).WithName("UpdateClient").WithSummary("Change a client's name, tier, schools or scopes")
-            .Produces<ApiClient>()
             .WithDescription("A change that takes a school, a scope or tier away stops the client's tokens issued before it (within the revocation bound), so its next token carries the new grants; a new name or added grants stop none.");
         group.MapPost("/{client_id}/rotate-secret", RotateAsync).WithName("RotateClientSecret").WithSummary("Replace a client's secret")
-            .Produces<ClientCredentialsResponse>()
             .WithDescription("The old secret stops working at once; the new one is shown this once.");
         group.MapPost("/{client_id}/revoke", RevokeAsync).WithName("RevokeClient").WithSummary("Revoke a client")
-            .Produces<ApiClient>()
             .WithDescription("The client gets no new token, and its tokens already issued stop within the revocation bound.");
         return routes;
     }

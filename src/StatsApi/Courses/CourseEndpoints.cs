@@ -39,13 +39,11 @@ public static class CourseEndpoints
             .WithName("GetCourse").WithSummary("One course")
             .WithDescription("A teacher acting through a tool reads the courses they teach; a student, the courses they are enrolled in; another answers 404. The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.CoursesWrite).WithVersion().WithIdempotencyKey().WithLocation()
-            .Produces<CourseResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateCourse").WithSummary("Add a course")
             .WithDescription("The code is unique within the school (409 otherwise); teacher_id must be an active teacher of the school. Send an Idempotency-Key to make a retry safe.");
         group.MapPatch("/{course_id:long}", UpdateAsync).RequireScope(Scopes.CoursesWrite).WithVersion()
-            .Produces<CourseResponse>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("UpdateCourse").WithSummary("Change a course's code, name or teacher")
             .WithDescription("Fields left out keep their value. With If-Match, a stale version is 412.");
@@ -109,7 +107,7 @@ public static class CourseEndpoints
         return TypedResults.Ok(course);
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Written<Created<CourseResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewCourseRequest body)
     {
         var errors = body.Validate();
@@ -128,12 +126,12 @@ public static class CourseEndpoints
                 returning {CourseLookup.Columns}
                 """, new { school = school.Id, Code = body.Code!.Trim(), Name = body.Name!.Trim(), body.TeacherId });
             await scope.AuditAsync("create", "course", created.CourseId);
-            return Written.Of(http, StatusCodes.Status201Created, created,
+            return Written.Created(http, created,
                 SchoolRoutes.PathOf(school.Id, Resource, created.CourseId), Preconditions.ETagOf(created.Version));
         });
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+    private static async Task<Results<Written<Ok<CourseResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "course_id")] long courseId, CourseChanges body)
     {
         var errors = body.Validate();
@@ -160,7 +158,7 @@ public static class CourseEndpoints
                 returning {CourseLookup.Columns}
                 """, new { school = school.Id, courseId, Code = body.Code?.Trim(), Name = body.Name?.Trim(), body.TeacherId });
             await scope.AuditAsync("update", "course", courseId);
-            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+            return Written.Ok(http, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
 

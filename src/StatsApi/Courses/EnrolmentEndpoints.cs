@@ -9,6 +9,10 @@ using StatsApi.Standbys;
 using StatsApi.Tokens;
 using StatsApi.Users;
 using StatsApi.Writes;
+// An enrolment is answered 201 when new and 200 when it was there already.
+using Enrolled = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Created<StatsApi.Courses.EnrolmentResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.Ok<StatsApi.Courses.EnrolmentResponse>>;
 
 namespace StatsApi.Courses;
 
@@ -22,13 +26,10 @@ public static class EnrolmentEndpoints
             .WithName("ListEnrolments").WithSummary("A course's students")
             .WithDescription("Student ids and the day each joined, in student id order; names come from the users operations under users:read. The course must be one the caller may read (404 otherwise); a student sees their own enrolment only.");
         courses.MapPut("/{course_id:long}/enrolments/{student_id:long}", EnrolAsync).RequireScope(Scopes.CoursesWrite)
-            .Produces<EnrolmentResponse>(StatusCodes.Status201Created)
-            .Produces<EnrolmentResponse>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("Enrol").WithSummary("Enrol a student in a course")
             .WithDescription("201 when the student is newly enrolled, 200 when already enrolled (nothing changes): a retry is safe.");
         courses.MapDelete("/{course_id:long}/enrolments/{student_id:long}", UnenrolAsync).RequireScope(Scopes.CoursesWrite)
-            .Produces(StatusCodes.Status204NoContent)
             .WithName("Unenrol").WithSummary("Remove a student from a course")
             .WithDescription("The student's attendance in the course's lessons stays.");
     }
@@ -64,7 +65,7 @@ public static class EnrolmentEndpoints
         return TypedResults.Ok(page.ToPage(http.Request, rows, r => new StudentKey(r.StudentId)));
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> EnrolAsync(
+    private static async Task<Results<Written<Enrolled>, ValidationProblem, ProblemHttpResult>> EnrolAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "course_id")] long courseId, [FromRoute(Name = "student_id")] long studentId, [FromBody] EnrolmentRequest? body)
     {
@@ -86,14 +87,14 @@ public static class EnrolmentEndpoints
                     $"select {Columns} from enrolments where school_id = @school and course_id = @courseId and student_id = @studentId",
                     new { school = school.Id, courseId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
                 scope.ChangedNothing();
-                return Written.Of(http, StatusCodes.Status200OK, existing);
+                return Written.Of<Enrolled>(http, StatusCodes.Status200OK, existing);
             }
             await scope.AuditAsync("create", "enrolment", $"{courseId}:{studentId}");
-            return Written.Of(http, StatusCodes.Status201Created, created);
+            return Written.Of<Enrolled>(http, StatusCodes.Status201Created, created);
         });
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UnenrolAsync(
+    private static async Task<Results<Written<NoContent>, ValidationProblem, ProblemHttpResult>> UnenrolAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "course_id")] long courseId, [FromRoute(Name = "student_id")] long studentId)
     {
@@ -107,7 +108,7 @@ public static class EnrolmentEndpoints
                 throw SchoolWrites.Refuse(Problems.NotFound("enrolment", $"Student {studentId} is not enrolled in course {courseId} of the school."));
             }
             await scope.AuditAsync("delete", "enrolment", $"{courseId}:{studentId}");
-            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+            return Written.NoContent();
         });
     }
 }

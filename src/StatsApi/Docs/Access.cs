@@ -8,7 +8,10 @@ namespace StatsApi.Docs;
 
 /// <summary>
 /// Who may call what, as the Authorize dialog of /api-docs offers it: client credentials against the
-/// service's own token endpoint, a pasted access token, and a person's token with its client_secret.
+/// service's own token endpoint, a pasted access token, and a person's token with its client_secret. And
+/// every form of credentials the service takes, so that a proxy validating calls against the contract
+/// passes each call the service would: Open edX's 'Authorization: JWT {token}' and the bare API token of
+/// 'Authorization: Basic {api_token}', neither of which is an HTTP scheme that validators know.
 /// Each operation's requirements and the first sentence of its description come from its authorization metadata.
 /// </summary>
 public static class Access
@@ -18,6 +21,8 @@ public static class Access
     public const string ClientSecret = "clientSecret";
     public const string ClientBasic = "clientBasic";
     public const string ApiToken = "apiToken";
+    public const string Jwt = "jwt";
+    public const string BareApiToken = "apiTokenBare";
 
     public static Dictionary<string, IOpenApiSecurityScheme> Schemes() => new()
     {
@@ -42,6 +47,14 @@ public static class Access
             BearerFormat = "JWT",
             Description = "An access token from POST /oauth/token: a client's, or a person's from the API-token exchange (then set clientSecret too).",
         },
+        [Jwt] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "Authorization",
+            Description = "The same access token as bearer, in Open edX's form, 'Authorization: JWT {access_token}' (the word JWT in any case), " +
+                "as Open edX services send it; with a person's token, clientSecret goes with it. On this page, use bearer.",
+        },
         [ClientSecret] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.ApiKey,
@@ -53,14 +66,22 @@ public static class Access
         {
             Type = SecuritySchemeType.Http,
             Scheme = "basic",
-            Description = "POST /oauth/token only: the client's id as user name and its secret as password (client credentials).",
+            Description = "Token requests only: the client's id as user name and its secret as password (client credentials).",
         },
         [ApiToken] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "basic",
-            Description = "POST /oauth/token only, for the API-token exchange: a person's API token (sta_…) as user name and an empty password. " +
-                "Tools send it as 'Authorization: Basic {api_token}', the bare token, which the service takes too; the client's secret goes in the client_secret header.",
+            Description = "Token requests only, for the API-token exchange: a person's API token (sta_…) as user name and an empty password. " +
+                "Tools send it as 'Authorization: Basic {api_token}', the bare token, which the service takes too (apiTokenBare); the client's secret goes in the client_secret header.",
+        },
+        [BareApiToken] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "Authorization",
+            Description = "Token requests only, for the API-token exchange as teachers' tools send it: 'Authorization: Basic {api_token}' with the bare token (sta_…), " +
+                "which is not the base64 of a user name and password that HTTP Basic (apiToken) is. On this page, use apiToken.",
         },
     };
 
@@ -72,7 +93,7 @@ public static class Access
         {
             var tokenEndpoint = operation.RequestBody is not null;
             operation.Security = tokenEndpoint
-                ? [new(), Requirement(document, ClientBasic), Requirement(document, ApiToken)]
+                ? [new(), Requirement(document, ClientBasic), Requirement(document, ApiToken), Requirement(document, BareApiToken)]
                 : [new()];
             access = tokenEndpoint ? "No access token: the caller authenticates here." : "Public: no access token.";
         }
@@ -83,16 +104,17 @@ public static class Access
             var school = requirements.OfType<SchoolAccessRequirement>().Any() ? " and a school among the token's schools" : "";
             if (requirements.OfType<PersonRequirement>().Any())
             {
-                operation.Security = [Requirement(document, Bearer, ClientSecret)];
+                operation.Security = [Requirement(document, Bearer, ClientSecret), Requirement(document, Jwt, ClientSecret)];
                 access = "Needs a token that acts for a person (from the API-token exchange, sent with its client_secret), of any role; no scope.";
             }
             else
             {
                 var roles = Roles.All.Reverse().Where(role => scopes.All(s => PersonRoles.Narrow([s], role).Count > 0)).Select(RoleName).ToList();
-                operation.Security = [Requirement(document, Bearer), Requirement(document, OAuth2, scopes)];
+                operation.Security = [Requirement(document, Bearer), Requirement(document, OAuth2, scopes), Requirement(document, Jwt)];
                 if (roles.Count > 0)
                 {
                     operation.Security.Add(Requirement(document, Bearer, ClientSecret));
+                    operation.Security.Add(Requirement(document, Jwt, ClientSecret));
                 }
                 access = $"Needs the scope {string.Join(" and ", scopes)}{school}; " + (roles.Count > 0
                     ? $"as a person, {Join(roles)}."

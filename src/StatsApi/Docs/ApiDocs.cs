@@ -35,6 +35,9 @@ public static class ApiDocs
             ui.DocumentTitle = "StatsApi";
             ui.SwaggerEndpoint(DocumentPath, "StatsApi v1");
             ui.EnableTryItOutByDefault();
+            // What Try it out puts in a form body (ApiDocsPage.js), inline: the page loads no script of ours from elsewhere.
+            ui.HeadContent = $"<script>\n{PagePlugin.Value}</script>";
+            ui.ConfigObject.Plugins = [PagePlugin.Name];
             if (persistAuthorization)
             {
                 ui.EnablePersistAuthorization();
@@ -42,6 +45,15 @@ public static class ApiDocs
             ui.DisplayRequestDuration();
         });
         return app;
+    }
+
+    private static readonly (string Name, string Value) PagePlugin = ("StatsApiDocs", ReadPlugin());
+
+    private static string ReadPlugin()
+    {
+        using var stream = typeof(ApiDocs).Assembly.GetManifestResourceStream("docs/ApiDocsPage.js")
+            ?? throw new InvalidOperationException("The docs page's plugin is not embedded.");
+        return new StreamReader(stream).ReadToEnd();
     }
 
     private static readonly Dictionary<string, string> Tags = new()
@@ -71,9 +83,12 @@ public static class ApiDocs
                 "- **oauth2**: a client's id and secret; the page fetches a client-credentials token from POST /oauth/token.",
                 "- **bearer**: paste an access token you already have.",
                 "- **a person** (a teachers' tool acting for a teacher): under **apiToken**, the person's API token as user name and no " +
-                "password; then Try it out on POST /oauth/token with the client's secret in client_secret and the application/json body " +
-                "`{\"grant_type\": \"urn:statsapi:grant-type:api-token\"}`. Paste the access_token it answers under **bearer** and the " +
-                "same secret under **clientSecret**: every request with a person's token sends it."),
+                "password; then Try it out on POST /oauth/token with the client's secret in client_secret and the application/json " +
+                "example *The API-token exchange*. Paste the access_token it answers under **bearer** and the " +
+                "same secret under **clientSecret**: every request with a person's token sends it.",
+                "",
+                "**jwt** and **apiTokenBare** are the forms Open edX services and teachers' tools send, for tools that check calls " +
+                "against this document; on this page, use **bearer** and **apiToken**."),
         };
         // Relative to wherever the document is served, so the same document holds for every deployment.
         document.Servers = [new OpenApiServer { Url = "/", Description = "This service, where the document is served from." }];

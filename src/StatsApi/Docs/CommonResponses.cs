@@ -15,15 +15,15 @@ namespace StatsApi.Docs;
 /// The error answers every operation shares, declared once in components with one example each, and
 /// given to each operation by what its endpoint metadata says it does: authorised operations may answer
 /// 401, 403, 406 and 429; a body brings 400, 413 and 415; an id in the path 404; a write 409; a versioned
-/// update 412; an Idempotency-Key 422; the database 503; a revalidated read 304. Headers (X-Request-Id on
-/// every answer, ETag, Cache-Control, Location, Retry-After, the RateLimit fields) are declared the same way.
+/// update 412; an Idempotency-Key 422; the database 503. Headers (X-Request-Id on every answer, ETag,
+/// Cache-Control, Location, Retry-After) are declared the same way; the RateLimit fields are RateLimiting's.
+/// What an operation answers on success, and the 304 of a revalidated read, its handler's result types say.
 /// </summary>
 public static class CommonResponses
 {
     public const string RequestIdHeader = "X-Request-Id";
     private const string AnswerETag = "AnswerETag";
     private const string ProblemJson = "application/problem+json";
-    private const string RequestId = "0af7651916cd43dd8448eb211c80319c";
 
     private sealed record Shared(string Name, string Description, string Schema, string Example, params string[] Headers);
 
@@ -103,7 +103,7 @@ public static class CommonResponses
     private static readonly Dictionary<string, Header> Headers = new()
     {
         [RequestIdHeader] = new("The request's id: the caller's own when it sent a sane one, otherwise the service's. Quote it to support; logs carry it.",
-            JsonSchemaType.String, RequestId, Required: true),
+            JsonSchemaType.String, ExampleValues.RequestId, Required: true),
         ["ETag"] = new("The object's version, for If-Match on its next update or delete.", JsonSchemaType.String, "\"v1\"", Required: true),
         [AnswerETag] = new("The answer's version: sent in If-None-Match, it is answered 304 Not Modified for as long as the answer would be the same.",
             JsonSchemaType.String, Examples.AnswerETag, Required: true, Name: "ETag"),
@@ -113,9 +113,8 @@ public static class CommonResponses
         ["Idempotent-Replayed"] = new("true when this is the stored answer to an earlier request with the same Idempotency-Key.", JsonSchemaType.String, "true"),
         ["WWW-Authenticate"] = new("The Bearer challenge (RFC 6750): error=\"invalid_token\" and a description when a token was sent, none when none was.",
             JsonSchemaType.String, Challenges.Bearer + ", error=\"invalid_token\", error_description=\"The access token has expired; request a new one.\"", Required: true),
-        ["Retry-After"] = new("Seconds to wait before retrying.", JsonSchemaType.Integer, 5, Required: true),
-        ["RateLimit"] = new("What is left of the quota and the seconds until it resets (draft-ietf-httpapi-ratelimit-headers).", JsonSchemaType.String, "\"standard\";r=0;t=42"),
-        ["RateLimit-Policy"] = new("The client's quota: requests per window of seconds for its tier (draft-ietf-httpapi-ratelimit-headers).", JsonSchemaType.String, "\"standard\";q=600;w=60"),
+        // Sent by 409 write_conflict and reference_changed only, so not required of every 409. RateLimit and RateLimit-Policy are RateLimiting's.
+        ["Retry-After"] = new("Seconds until the request would be served.", JsonSchemaType.Integer, 5),
     };
 
     private static Dictionary<string, IOpenApiParameter> RequestHeaders()
@@ -163,13 +162,18 @@ public static class CommonResponses
                 document.Components.Schemas[type.Name] = await context.GetOrCreateSchemaAsync(type, cancellationToken: cancellationToken);
             }
         }
-        document.Components.Headers = Headers.ToDictionary(h => h.Key, h => (IOpenApiHeader)new OpenApiHeader
+        // Beside those of other owners (the rate limits' own headers), whichever transformer runs first.
+        document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        foreach (var (name, header) in Headers)
         {
-            Description = h.Value.Description,
-            Required = h.Value.Required,
-            Schema = new OpenApiSchema { Type = h.Value.Type },
-            Example = h.Value.Example.DeepClone(),
-        });
+            document.Components.Headers[name] = new OpenApiHeader
+            {
+                Description = header.Description,
+                Required = header.Required,
+                Schema = new OpenApiSchema { Type = header.Type },
+                Example = header.Example.DeepClone(),
+            };
+        }
         document.Components.Parameters = RequestHeaders();
         document.Components.Responses = ByStatus.Values.ToDictionary(s => s.Name, s => (IOpenApiResponse)new OpenApiResponse
         {
@@ -301,10 +305,6 @@ public static class CommonResponses
             {
                 own.Headers[name] = header;
             }
-            if (status is 204 or 304)
-            {
-                own.Content = null;
-            }
         }
     }
 
@@ -313,7 +313,7 @@ public static class CommonResponses
 
     private static JsonNode WithRequestId(JsonNode example)
     {
-        example["request_id"] = RequestId;
+        example["request_id"] = ExampleValues.RequestId;
         return example;
     }
 }

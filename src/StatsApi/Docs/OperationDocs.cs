@@ -18,7 +18,7 @@ public static class OperationDocs
     /// <summary>Answered from memory: no database outage reaches it.</summary>
     public sealed record FromMemory;
 
-    /// <summary>A read whose answer carries an ETag to revalidate with: If-None-Match naming it answers 304.</summary>
+    /// <summary>A read whose answer carries an ETag to revalidate with: If-None-Match naming it answers 304 (the 304 result declares it).</summary>
     public sealed record Revalidated;
 
     public static TBuilder WithVersion<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
@@ -29,9 +29,6 @@ public static class OperationDocs
 
     public static TBuilder WithLocation<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new CreatesAtLocation());
-
-    public static RouteHandlerBuilder WithRevalidation(this RouteHandlerBuilder builder) =>
-        builder.WithMetadata(new Revalidated()).Produces(StatusCodes.Status304NotModified);
 
     public static TBuilder WithoutDatabase<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new FromMemory());

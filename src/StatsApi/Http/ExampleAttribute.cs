@@ -16,9 +16,11 @@ public sealed class ExampleAttribute(string json) : Attribute
     public string? NextPageKey { get; set; }
 }
 
-/// <summary>The values examples share: the demo school, an instant, and a client's credentials.</summary>
+/// <summary>The values examples share: the demo school, an instant, a client's credentials, and an answer's request id.</summary>
 public static class ExampleValues
 {
+    public const string RequestId = "0af7651916cd43dd8448eb211c80319c";
+
     public const string School = "oakwood-primary";
     public const string Instant = "2026-08-20T09:12:44Z";
     public const string ClientId = "Qm8xT2vR4kLp9ZsW3nYb7HcJ5dFg1AeU";

@@ -45,18 +45,15 @@ public static class LessonEndpoints
             .WithName("GetLesson").WithSummary("One lesson")
             .WithDescription("A teacher acting through a tool reads the lessons of the courses they teach and the lessons they teach; a student, the lessons of their courses; another answers 404. The ETag header carries the version for If-Match.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.LessonsWrite).WithVersion().WithIdempotencyKey().WithLocation()
-            .Produces<LessonResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("CreateLesson").WithSummary("Schedule a lesson")
             .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). The teacher is the course's unless teacher_id names another teacher of the school. Send an Idempotency-Key to make a retry safe.");
         group.MapPatch("/{lesson_id:long}", UpdateAsync).RequireScope(Scopes.LessonsWrite).WithVersion()
-            .Produces<LessonResponse>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithName("UpdateLesson").WithSummary("Reschedule or change a lesson")
             .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). A lesson moved to another day, course or teacher carries its marks along in every summary. With If-Match, a stale version is 412.");
         group.MapDelete("/{lesson_id:long}", DeleteAsync).RequireScope(Scopes.LessonsWrite).WithVersion()
-            .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .WithName("DeleteLesson").WithSummary("Delete a lesson")
             .WithDescription("A teacher's token changes only the lessons of courses they teach (403 not_your_course). A lesson with attendance is deleted only with cascade=true and an If-Match of its current version (409 without cascade, 428 without If-Match); then its marks go with it, in one transaction.");
@@ -135,7 +132,7 @@ public static class LessonEndpoints
         return TypedResults.Ok(lesson);
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Written<Created<LessonResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewLessonRequest body)
     {
         var errors = body.Validate();
@@ -162,11 +159,11 @@ public static class LessonEndpoints
                 scope.Transaction, cancellationToken: scope.Cancellation));
             var created = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, id, scope.Cancellation))!;
             await scope.AuditAsync("create", "lesson", id);
-            return Written.Of(http, StatusCodes.Status201Created, created, SchoolRoutes.PathOf(school.Id, Resource, id), Preconditions.ETagOf(created.Version));
+            return Written.Created(http, created, SchoolRoutes.PathOf(school.Id, Resource, id), Preconditions.ETagOf(created.Version));
         });
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+    private static async Task<Results<Written<Ok<LessonResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, LessonChanges body)
     {
         var errors = body.Validate();
@@ -215,11 +212,11 @@ public static class LessonEndpoints
                 scope.Transaction, cancellationToken: scope.Cancellation));
             var updated = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, lessonId, scope.Cancellation))!;
             await scope.AuditAsync("update", "lesson", lessonId);
-            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+            return Written.Ok(http, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+    private static async Task<Results<Written<NoContent>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId,
         [FromQuery(Name = "cascade"), Description("true deletes the lesson's attendance marks with it.")] bool? cascade)
     {
@@ -244,7 +241,7 @@ public static class LessonEndpoints
                 delete from lessons where school_id = @school and lesson_id = @lessonId;
                 """, new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
             await scope.AuditAsync(current.Marks > 0 ? "delete_with_attendance" : "delete", "lesson", lessonId);
-            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+            return Written.NoContent();
         });
     }
 

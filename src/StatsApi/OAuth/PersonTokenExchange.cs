@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Clients;
@@ -22,7 +23,7 @@ public static class PersonTokenExchange
 
     public static bool Applies(HttpRequest request) => request.Headers.ContainsKey(PersonClaims.ClientSecretHeader);
 
-    public static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, NpgsqlDataSource dataSource)
+    public static async Task<Results<Ok<TokenResponse>, OAuthErrorAnswer>> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, NpgsqlDataSource dataSource)
     {
         // RFC 6749 section 5.1: token responses must never be cached.
         http.Response.Headers.CacheControl = "no-store";
@@ -84,12 +85,12 @@ public static class PersonTokenExchange
                 $"The client holds no scope that a {person.Role} may use."));
         }
         var issued = await issuer.IssueForPersonAsync(client, person, [person.SchoolId], scopes, PersonClaims.BindingOf(secrets[0]!), http.RequestAborted);
-        return TypedResults.Json(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
+        return TypedResults.Ok(new TokenResponse(issued.AccessToken, "Bearer", issued.ExpiresIn, issued.Scope));
     }
 
     // Counted against the address only: the client's secret was right, so no client's secret was guessed,
     // and a tool's users with deleted API tokens do not spend the failures its client may have.
-    private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<OAuthError> InvalidGrant(HttpContext http, string description)
+    private static OAuthErrorAnswer InvalidGrant(HttpContext http, string description)
     {
         FailedTokenRequests.Record(http, null);
         return TokenEndpoints.Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "invalid_grant", description));

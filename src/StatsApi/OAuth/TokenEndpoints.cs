@@ -69,24 +69,56 @@ public static class TokenEndpoints
                     ? PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
                     : IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
             .LimitFailedAttempts()
-            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync)
-            .Produces<TokenResponse>()
-            .Produces<OAuthError>(StatusCodes.Status400BadRequest)
-            .Produces<OAuthError>(StatusCodes.Status401Unauthorized)
-            .Produces<OAuthError>(StatusCodes.Status413PayloadTooLarge);
+            .AddOpenApiOperationTransformer(DescribeTokenRequestAsync);
+
+    private const string GrantType = "client_credentials";
+
+    // What the token endpoints answer when they refuse, each status with its most frequent body: the contract shows these.
+    private static readonly OAuthFailure GrantTypeMissing = OAuthFailure.InvalidRequest("grant_type is required.");
+    private const string UnknownClient = "The client is unknown, revoked, or the secret is wrong.";
+
+    private static readonly Dictionary<string, (string Description, OAuthFailure Example)> Refusals = new()
+    {
+        ["400"] = ("The request is refused (RFC 6749 section 5.2): invalid_request (a parameter missing, repeated or not a string, " +
+            "client authentication twice, an unreadable body), unsupported_grant_type, invalid_scope, invalid_target (another audience); " +
+            "for the API-token exchange also invalid_grant (an API token unknown or deleted, its person deactivated, or of a school the client is not approved for).",
+            GrantTypeMissing),
+        ["401"] = ("invalid_client: no client authentication, or a client unknown, revoked or with another secret; " +
+            "for the API-token exchange, a client_secret header that names no active client.",
+            new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", UnknownClient)),
+        ["413"] = ("invalid_request: the body is larger than the service accepts.", TokenRequest.TooLarge),
+    };
 
     // Documented here rather than with Accepts(): that would turn a wrong content type into a bare 415,
     // where RFC 6749 wants an invalid_request error body.
     private static async Task DescribeTokenRequestAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
         var schema = await context.GetOrCreateSchemaAsync(typeof(TokenRequestBody), cancellationToken: cancellationToken);
+        if (schema.Properties is { } properties && properties.TryGetValue("grant_type", out var property) && property is OpenApiSchema grantType)
+        {
+            grantType.Enum = [GrantType, PersonTokenExchange.GrantType];
+        }
+        // Both grants, each body as Try it out sends it: the exchange's with the apiToken scheme and the client_secret header.
+        var examples = new Dictionary<string, IOpenApiExample>
+        {
+            ["client_credentials"] = new OpenApiExample
+            {
+                Summary = "Client credentials (with clientBasic, or client_id and client_secret added)",
+                Value = new JsonObject { ["grant_type"] = GrantType },
+            },
+            ["api_token"] = new OpenApiExample
+            {
+                Summary = "The API-token exchange (with apiToken and the client_secret header)",
+                Value = new JsonObject { ["grant_type"] = PersonTokenExchange.GrantType },
+            },
+        };
         operation.RequestBody = new OpenApiRequestBody
         {
             Description = "The grant's parameters; the API-token exchange may send none.",
             Content = new Dictionary<string, OpenApiMediaType>
             {
-                ["application/x-www-form-urlencoded"] = new() { Schema = schema },
-                ["application/json"] = new() { Schema = schema },
+                ["application/x-www-form-urlencoded"] = new() { Schema = schema, Examples = examples },
+                ["application/json"] = new() { Schema = schema, Examples = examples },
             },
         };
         operation.Parameters ??= [];
@@ -99,11 +131,20 @@ public static class TokenEndpoints
         });
         foreach (var status in new[] { "200", "400", "401", "413" })
         {
-            if (operation.Responses?.GetValueOrDefault(status) is OpenApiResponse response)
+            if (operation.Responses?.GetValueOrDefault(status) is not OpenApiResponse response)
             {
-                // RFC 6749 section 5.1: never cached.
-                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                response.Headers["Cache-Control"] = new OpenApiHeader { Description = "no-store", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = "no-store" };
+                continue;
+            }
+            // RFC 6749 section 5.1: never cached.
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers["Cache-Control"] = new OpenApiHeader { Description = "no-store", Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = "no-store" };
+            if (Refusals.TryGetValue(status, out var refusal))
+            {
+                response.Description = refusal.Description;
+                foreach (var media in response.Content?.Values ?? [])
+                {
+                    media.Example = refusal.Example.ExampleBody();
+                }
             }
         }
         if (operation.Responses?.GetValueOrDefault("401") is OpenApiResponse refused)
@@ -162,7 +203,7 @@ public static class TokenEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)
+    private static async Task<Results<Ok<TokenResponse>, OAuthErrorAnswer>> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)
     {
         // RFC 6749 section 5.1: token responses must never be cached.
         http.Response.Headers.CacheControl = "no-store";
@@ -180,15 +221,15 @@ public static class TokenEndpoints
         var client = await clients.AuthenticateAsync(request.ClientId, request.ClientSecret, http.RequestAborted);
         if (client is null)
         {
-            return InvalidClient(http, request.ClientId, "The client is unknown, revoked, or the secret is wrong.");
+            return InvalidClient(http, request.ClientId, UnknownClient);
         }
 
         var grantType = request["grant_type"];
         if (string.IsNullOrEmpty(grantType))
         {
-            return Error(http, OAuthFailure.InvalidRequest("grant_type is required."));
+            return Error(http, GrantTypeMissing);
         }
-        if (grantType != "client_credentials")
+        if (grantType != GrantType)
         {
             return Error(http, new OAuthFailure(StatusCodes.Status400BadRequest, "unsupported_grant_type", "Only grant_type=client_credentials is supported."));
         }
@@ -210,10 +251,10 @@ public static class TokenEndpoints
         }
         var issued = await issuer.IssueAsync(client, scopes, http.RequestAborted);
         var responseType = edxCompatible && "jwt".Equals(tokenType, StringComparison.OrdinalIgnoreCase) ? "JWT" : "Bearer";
-        return TypedResults.Json(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
+        return TypedResults.Ok(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
     }
 
-    internal static JsonHttpResult<OAuthError> InvalidClient(HttpContext http, string? claimedClientId, string description)
+    internal static OAuthErrorAnswer InvalidClient(HttpContext http, string? claimedClientId, string description)
     {
         FailedTokenRequests.Record(http, claimedClientId);
         // RFC 6749 section 5.2: a 401 names the scheme the client can authenticate with.
@@ -221,7 +262,7 @@ public static class TokenEndpoints
         return Error(http, new OAuthFailure(StatusCodes.Status401Unauthorized, "invalid_client", description));
     }
 
-    internal static JsonHttpResult<OAuthError> Error(HttpContext http, OAuthFailure failure)
+    internal static OAuthErrorAnswer Error(HttpContext http, OAuthFailure failure)
     {
         return failure.Answer(http);
     }

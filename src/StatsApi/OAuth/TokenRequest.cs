@@ -9,26 +9,28 @@ namespace StatsApi.OAuth;
 [Example("""{"access_token":"eyJhbGciOiJFUzI1NiIsImtpZCI6IjJhQTdSVjAxcE9NbVpVaDZNVlNJY0RaN0MtQUhxWnVsWk5IV1hESE91OVUiLCJ0eXAiOiJhdCtqd3QifQ.eyJzdWIiOiJsQ0haSGJsMFpPSmN1eXhRR2V2WWRPUDgzYzZGaXVLeSJ9.MEUCIQDx","token_type":"Bearer","expires_in":3600,"scope":"attendance:read schools:read"}""")]
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
-/// <summary>The documented shape of a token request, in a form or JSON body.</summary>
-[Example("""{"grant_type":"client_credentials","scope":"attendance:read schools:read"}""")]
+// Never bound: the endpoints read their bodies themselves (TokenRequest.ReadAsync), and this describes what they read.
+/// <summary>A token request, in a form or JSON body: each parameter a string, given at most once; null is refused (leave a parameter out instead).</summary>
+[Example("""{"grant_type":"client_credentials"}""")]
 public sealed class TokenRequestBody
 {
-    /// <summary>Always client_credentials.</summary>
-    public required string GrantType { get; init; }
+    /// <summary>client_credentials; or urn:statsapi:grant-type:api-token, the API-token exchange, which may also leave it out.</summary>
+    public string GrantType { get; init; } = "";
 
-    /// <summary>With client_secret, when the client does not authenticate with HTTP Basic.</summary>
-    public string? ClientId { get; init; }
+    /// <summary>Client credentials without HTTP Basic: the client's id, with client_secret. The API-token exchange refuses it.</summary>
+    public string ClientId { get; init; } = "";
 
-    public string? ClientSecret { get; init; }
+    /// <summary>Client credentials without HTTP Basic: the client's secret, with client_id; not with HTTP Basic. The API-token exchange refuses it (the secret goes in the client_secret header).</summary>
+    public string ClientSecret { get; init; } = "";
 
-    /// <summary>Space-delimited scopes, a subset of the client's; all of them when left out.</summary>
-    public string? Scope { get; init; }
+    /// <summary>Space-delimited scopes, a subset of the client's (for a person, of what their role may hold); all of them when left out.</summary>
+    public string Scope { get; init; } = "";
 
-    /// <summary>This service's audience; tokens for any other are refused.</summary>
-    public string? Audience { get; init; }
+    /// <summary>Client credentials: this service's audience; any other is refused (invalid_target). The API-token exchange ignores it.</summary>
+    public string Audience { get; init; } = "";
 
-    /// <summary>Open edX endpoint only: jwt gives token_type "JWT".</summary>
-    public string? TokenType { get; init; }
+    /// <summary>The Open edX endpoints' client credentials: jwt, in any case, answers token_type "JWT"; bearer, or none, "Bearer"; another value is refused. Ignored elsewhere.</summary>
+    public string TokenType { get; init; } = "";
 }
 
 /// <summary>A token request's parameters and client credentials, from a form or JSON body and HTTP Basic.</summary>
@@ -126,8 +128,10 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
     // Kestrel's verdict on the body (over Kestrel's MaxRequestBodySize: 413; cut short: 400) keeps its status;
     // it derives from IOException, so it is caught before the generic unreadable body.
     private static OAuthFailure Unreadable(BadHttpRequestException bad) => bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-        ? new(StatusCodes.Status413PayloadTooLarge, "invalid_request", "The request body is larger than the service accepts.")
+        ? TooLarge
         : new(bad.StatusCode, "invalid_request", "The request body could not be read.");
+
+    public static readonly OAuthFailure TooLarge = new(StatusCodes.Status413PayloadTooLarge, "invalid_request", "The request body is larger than the service accepts.");
 
     // RFC 6749 section 2.3.1: id and secret are form-encoded before they are joined with ':'.
     private static (string Id, string Secret)? DecodeBasic(string? parameter)

@@ -69,22 +69,20 @@ public static class ApiTokenEndpoints
     {
         group.MapGet("", (HttpContext http, NpgsqlDataSource dataSource) =>
                 ListAsync(http, dataSource, owner(http, http.Features.Get<AuthorizedSchool>())))
-            .Produces<ApiTokenList>()
             .WithName($"List{prefix}ApiTokens").WithSummary($"List {whose} API tokens")
             .WithDescription("Each token's name, its first characters and when it was made and last used; never the token.");
         group.MapPost("", (HttpContext http, SchoolWrites writes, NewApiTokenRequest body) =>
                 CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), body, replacing: null))
-            .Produces<CreatedApiToken>(StatusCodes.Status201Created).WithIdempotencyKey()
+            .WithIdempotencyKey()
             .WithName($"Create{prefix}ApiToken").WithSummary($"Create one of {whose} API tokens")
             .WithDescription($"The token is in the answer, once: it is stored only as a hash. A person holds at most {ApiTokens.MaxPerPerson}. Exchange it with a client's secret at POST /oauth/token for an access token that acts as the person.");
         group.MapPost("/{token_id:long}/regenerate", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
                 CreateAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), null, replacing: tokenId))
-            .Produces<CreatedApiToken>(StatusCodes.Status201Created).WithIdempotencyKey()
+            .WithIdempotencyKey()
             .WithName($"Regenerate{prefix}ApiToken").WithSummary($"Replace one of {whose} API tokens")
             .WithDescription("A new token under the same name; the old one, and every access token exchanged for it, stop working.");
         group.MapDelete("/{token_id:long}", (HttpContext http, SchoolWrites writes, [FromRoute(Name = "token_id")] long tokenId) =>
                 DeleteAsync(http, writes, owner(http, http.Features.Get<AuthorizedSchool>()), tokenId))
-            .Produces(StatusCodes.Status204NoContent)
             .WithName($"Delete{prefix}ApiToken").WithSummary($"Delete one of {whose} API tokens")
             .WithDescription("The token, and every access token exchanged for it, stop working.");
     }
@@ -99,7 +97,7 @@ public static class ApiTokenEndpoints
         return TypedResults.Ok(new ApiTokenList(await ApiTokens.ListAsync(connection, owner.School, owner.UserId, http.RequestAborted)));
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Written<Created<CreatedApiToken>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, SchoolWrites writes, (string School, long UserId) owner, NewApiTokenRequest? body, long? replacing)
     {
         if (body?.Validate() is { Count: > 0 } errors)
@@ -115,11 +113,11 @@ public static class ApiTokenEndpoints
                 : await ApiTokens.CreateAsync(scope, owner.UserId, body!.Name!.Trim())
                     ?? throw SchoolWrites.Refuse(Problems.Conflict("too_many_api_tokens", "name",
                         $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first."));
-            return Written.Of(http, StatusCodes.Status201Created, created);
+            return Written.Created(http, created);
         }, answerHoldsSecret: true);
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> DeleteAsync(
+    private static async Task<Results<Written<NoContent>, ValidationProblem, ProblemHttpResult>> DeleteAsync(
         HttpContext http, SchoolWrites writes, (string School, long UserId) owner, long tokenId)
     {
         return await writes.RunAsync(http, new AuthorizedSchool(owner.School), tokenId, async scope =>
@@ -128,7 +126,7 @@ public static class ApiTokenEndpoints
             {
                 throw SchoolWrites.Refuse(TokenNotFound(tokenId));
             }
-            return Written.Of<object>(http, StatusCodes.Status204NoContent, null);
+            return Written.NoContent();
         });
     }
 

@@ -82,10 +82,12 @@ public sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore q
         context.Response.Headers.CacheControl = "no-store";
         context.Response.Headers.Pragma = "no-cache";
         context.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
-        // slow_down: the token endpoint's registered error (RFC 8628 section 3.5) for "back off, then retry".
-        await new OAuthFailure(StatusCodes.Status429TooManyRequests, "slow_down",
-            $"Too many failed token requests from this address; retry after {wait} seconds.").Answer(context).ExecuteAsync(context);
+        await SlowDown(wait).Answer(context).ExecuteAsync(context);
     }
+
+    // slow_down: the token endpoint's registered error (RFC 8628 section 3.5) for "back off, then retry".
+    internal static OAuthFailure SlowDown(long wait) => new(StatusCodes.Status429TooManyRequests, "slow_down",
+        $"Too many failed token requests from this address; retry after {wait} seconds.");
 
     /// <summary>The address failures are counted under: IPv4 as is, IPv6 by its /64, which one subscriber usually holds whole.</summary>
     public static string AddressOf(IPAddress? address)

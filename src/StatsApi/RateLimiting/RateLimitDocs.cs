@@ -14,11 +14,11 @@ public static class RateLimitDocs
     {
         document.Components ??= new OpenApiComponents();
         document.Components.Headers ??= new Dictionary<string, IOpenApiHeader>();
-        document.Components.Headers[RateLimitHeaders.Policy] = Header(
-            "The caller's quotas (draft-ietf-httpapi-ratelimit-headers): requests and cost, q per w seconds, e.g. \"requests\";q=600;w=60, \"cost\";q=1500;w=60.");
         document.Components.Headers[RateLimitHeaders.Current] = Header(
             "What is left of each quota (r) and the seconds until it is whole again (t), e.g. \"requests\";r=599;t=1, \"cost\";r=1495;t=1. On a 429, t of the quota that refused is the Retry-After.");
-        document.Components.Headers["Retry-After"] = Header("Seconds until the request would be served.", JsonSchemaType.Integer);
+        document.Components.Headers[RateLimitHeaders.Policy] = Header(
+            "The caller's quotas (draft-ietf-httpapi-ratelimit-headers): requests and cost, q per w seconds, e.g. \"requests\";q=600;w=60, \"cost\";q=1500;w=60.");
+        // Retry-After, which 409 and 503 send too, is one of the headers every answer shares (Docs.CommonResponses).
         return Task.CompletedTask;
     }
 
@@ -36,7 +36,11 @@ public static class RateLimitDocs
                 Headers = new Dictionary<string, IOpenApiHeader> { ["Retry-After"] = new OpenApiHeaderReference("Retry-After", context.Document) },
                 Content = new Dictionary<string, OpenApiMediaType>
                 {
-                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(OAuthError), context.Document) },
+                    ["application/json"] = new()
+                    {
+                        Schema = new OpenApiSchemaReference(nameof(OAuthError), context.Document),
+                        Example = FailedTokenRequestLimiter.SlowDown(5).ExampleBody(),
+                    },
                 },
             };
             return Task.CompletedTask;
@@ -68,8 +72,8 @@ public static class RateLimitDocs
         headers[RateLimitHeaders.Current] = new OpenApiHeaderReference(RateLimitHeaders.Current, document);
     }
 
-    private static OpenApiHeader Header(string description, JsonSchemaType type = JsonSchemaType.String) =>
-        new() { Description = description, Schema = new OpenApiSchema { Type = type } };
+    private static OpenApiHeader Header(string description) =>
+        new() { Description = description, Schema = new OpenApiSchema { Type = JsonSchemaType.String } };
 
     private static string Append(string? description, string sentence) =>
         string.IsNullOrEmpty(description) ? sentence : $"{description} {sentence}";

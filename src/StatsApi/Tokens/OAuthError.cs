@@ -1,4 +1,6 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Metadata;
 using StatsApi.Http;
 
 namespace StatsApi.Tokens;
@@ -13,9 +15,52 @@ public sealed record OAuthFailure(int Status, string Error, string Description)
     public static OAuthFailure InvalidRequest(string description) => new(StatusCodes.Status400BadRequest, "invalid_request", description);
 
     /// <summary>The error's answer, recorded for the request log.</summary>
-    public JsonHttpResult<OAuthError> Answer(HttpContext http)
+    public OAuthErrorAnswer Answer(HttpContext http)
     {
         AnsweredError.Record(http, Error);
-        return TypedResults.Json(new OAuthError(Error, Description, http.TraceIdentifier), statusCode: Status);
+        return new OAuthErrorAnswer(Status, new OAuthError(Error, Description, http.TraceIdentifier));
+    }
+
+    /// <summary>The answer's body as the contract shows it, with the request id every example carries.</summary>
+    public JsonObject ExampleBody() => new()
+    {
+        ["error"] = Error,
+        ["error_description"] = Description,
+        ["request_id"] = ExampleValues.RequestId,
+    };
+}
+
+/// <summary>
+/// A token endpoint's error answer: RFC 6749's body at its status. It describes itself in the contract as the
+/// statuses a token request fails with: 400 (a request refused), 401 (invalid_client) and 413 (a body over the
+/// server's limit). The 429 of too many failed attempts is the limiter's (RateLimiting).
+/// </summary>
+public sealed class OAuthErrorAnswer : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<OAuthError>, IEndpointMetadataProvider
+{
+    private static readonly int[] Statuses =
+        [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge];
+
+    internal OAuthErrorAnswer(int status, OAuthError value)
+    {
+        StatusCode = status;
+        Value = value;
+    }
+
+    public int StatusCode { get; }
+
+    public OAuthError Value { get; }
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+
+    object? IValueHttpResult.Value => Value;
+
+    public Task ExecuteAsync(HttpContext httpContext) => TypedResults.Json(Value, statusCode: StatusCode).ExecuteAsync(httpContext);
+
+    static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        foreach (var status in Statuses)
+        {
+            builder.Metadata.Add(new ProducesResponseTypeMetadata(status, typeof(OAuthError), ["application/json"]));
+        }
     }
 }

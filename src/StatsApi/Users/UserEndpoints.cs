@@ -44,11 +44,9 @@ public static class UserEndpoints
             .WithName("GetUser").WithSummary("One person")
             .WithDescription("The ETag header carries the version for If-Match. Reading a student's record is audited.");
         group.MapPost("", CreateAsync).RequireScope(Scopes.UsersWrite).WithVersion().WithIdempotencyKey().WithLocation()
-            .Produces<UserResponse>(StatusCodes.Status201Created)
             .WithName("CreateUser").WithSummary("Add a person to the school")
             .WithDescription("The email, when given, is unique within the school (409 otherwise). Send an Idempotency-Key to make a retry safe.");
         group.MapPatch("/{user_id:long}", UpdateAsync).RequireScope(Scopes.UsersWrite).WithVersion()
-            .Produces<UserResponse>()
             .WithName("UpdateUser").WithSummary("Change a person's name or email, or deactivate them")
             .WithDescription("Fields left out keep their value; active: false deactivates. With If-Match, a stale version is 412.");
         return group;
@@ -122,7 +120,7 @@ public static class UserEndpoints
         return TypedResults.Ok(user);
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Written<Created<UserResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewUserRequest body)
     {
         var errors = body.Validate();
@@ -134,7 +132,7 @@ public static class UserEndpoints
         {
             var created = await InsertAsync(scope, body);
             await scope.AuditAsync("create", "user", created.UserId);
-            return Written.Of(http, StatusCodes.Status201Created, created,
+            return Written.Created(http, created,
                 SchoolRoutes.PathOf(school.Id, Resource, created.UserId), Preconditions.ETagOf(created.Version));
         });
     }
@@ -156,7 +154,7 @@ public static class UserEndpoints
         }
     }
 
-    private static async Task<Results<Written, ValidationProblem, ProblemHttpResult>> UpdateAsync(
+    private static async Task<Results<Written<Ok<UserResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, UserChanges body)
     {
         var errors = body.Validate();
@@ -196,7 +194,7 @@ public static class UserEndpoints
                 await Revocations.RevokeAsync(scope.Connection, scope.Transaction, RevocationKind.User, Revocations.UserSubject(school.Id, userId), scope.Cancellation);
             }
             await scope.AuditAsync(deactivated ? "deactivate" : "update", "user", userId);
-            return Written.Of(http, StatusCodes.Status200OK, updated, etag: Preconditions.ETagOf(updated.Version));
+            return Written.Ok(http, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
 

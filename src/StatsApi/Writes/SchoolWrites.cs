@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Metadata;
 using Npgsql;
 using StatsApi.Auth;
 using StatsApi.Data;
@@ -56,16 +57,17 @@ public sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction tr
 /// </summary>
 public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
 {
-    private sealed class Refused(Results<Written, ValidationProblem, ProblemHttpResult> answer) : Exception
+    private sealed class Refused(ProblemHttpResult? problem, ValidationProblem? invalid) : Exception
     {
-        public Results<Written, ValidationProblem, ProblemHttpResult> Answer { get; } = answer;
+        public Results<Written<TAnswer>, ValidationProblem, ProblemHttpResult> Answer<TAnswer>() where TAnswer : IResult, IEndpointMetadataProvider =>
+            invalid is not null ? invalid : problem!;
     }
 
     /// <summary>Rolls the write back and answers with this problem instead.</summary>
-    public static Exception Refuse(ProblemHttpResult problem) => new Refused(problem);
+    public static Exception Refuse(ProblemHttpResult problem) => new Refused(problem, null);
 
     /// <summary>Rolls the write back and answers with this problem instead.</summary>
-    public static Exception Refuse(ValidationProblem problem) => new Refused(problem);
+    public static Exception Refuse(ValidationProblem problem) => new Refused(null, problem);
 
     /// <summary>
     /// The one audited path of every door (HTTP below, the command line, anything to come): the write runs in
@@ -83,8 +85,10 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
 
     // answerHoldsSecret: the answer shows a secret once (an API token). It is never stored, so a retry
     // with the same Idempotency-Key is told the request was applied (409) instead of seeing the secret again.
-    public async Task<Results<Written, ValidationProblem, ProblemHttpResult>> RunAsync<TBody>(
-        HttpContext http, AuthorizedSchool school, TBody body, Func<WriteScope, Task<Written>> write, bool answerHoldsSecret = false)
+    // The write's answer, TAnswer, is what the contract documents of the operation's success (Written<TAnswer>).
+    public async Task<Results<Written<TAnswer>, ValidationProblem, ProblemHttpResult>> RunAsync<TBody, TAnswer>(
+        HttpContext http, AuthorizedSchool school, TBody body, Func<WriteScope, Task<Written<TAnswer>>> write, bool answerHoldsSecret = false)
+        where TAnswer : IResult, IEndpointMetadataProvider
     {
         string? key = null;
         if (HttpMethods.IsPost(http.Request.Method))
@@ -99,7 +103,7 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
         var fingerprint = key is null ? [] : IdempotencyKeys.Fingerprint(http.Request, body);
         try
         {
-            return await RunAsync<Results<Written, ValidationProblem, ProblemHttpResult>>(Actor.Of(http), school.Id, async scope =>
+            return await RunAsync<Results<Written<TAnswer>, ValidationProblem, ProblemHttpResult>>(Actor.Of(http), school.Id, async scope =>
             {
                 if (key is not null)
                 {
@@ -107,14 +111,14 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
                     switch (claim)
                     {
                         case IdempotencyKeys.Claim.Replay when answerHoldsSecret:
-                            throw new Refused(Problems.Create(StatusCodes.Status409Conflict, "idempotency_key_applied",
+                            throw Refuse(Problems.Create(StatusCodes.Status409Conflict, "idempotency_key_applied",
                                 "The request with this Idempotency-Key was applied already.",
                                 "Its answer held a secret, which is shown only once: list what was created, delete it if the secret was lost, and create another with a new key."));
                         case IdempotencyKeys.Claim.Replay replay:
                             scope.ChangedNothing();
-                            return replay.Answer;
+                            return new Written<TAnswer>(replay.Answer);
                         case IdempotencyKeys.Claim.Mismatch:
-                            throw new Refused(Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
+                            throw Refuse(Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
                                 "The Idempotency-Key was used for another request.",
                                 "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request."));
                     }
@@ -129,7 +133,7 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
         }
         catch (Refused refused)
         {
-            return refused.Answer;
+            return refused.Answer<TAnswer>();
         }
         finally
         {

@@ -1,5 +1,8 @@
+using System.Reflection;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 
 namespace StatsApi.Writes;
@@ -8,11 +11,11 @@ namespace StatsApi.Writes;
 /// The answer to a write, as first given or as replayed for a retry with the same Idempotency-Key:
 /// its status, its JSON body and the headers that name what was written.
 /// </summary>
-public sealed class Written : IResult
+public class Written : IResult
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    private Written(int status, string? json, string? location, string? etag, bool replayed)
+    private protected Written(int status, string? json, string? location, string? etag, bool replayed)
     {
         Status = status;
         Json = json;
@@ -31,10 +34,23 @@ public sealed class Written : IResult
 
     public bool Replayed { get; }
 
-    public static Written Of<T>(HttpContext http, int status, T? body, string? location = null, string? etag = null) where T : class
+    /// <summary>201 with what was created, where it is and its version.</summary>
+    public static Written<Created<T>> Created<T>(HttpContext http, T body, string? location = null, string? etag = null) where T : class =>
+        Of<Created<T>>(http, StatusCodes.Status201Created, body, location, etag);
+
+    /// <summary>200 with the object as it now is, and its version.</summary>
+    public static Written<Ok<T>> Ok<T>(HttpContext http, T body, string? etag = null) where T : class =>
+        Of<Ok<T>>(http, StatusCodes.Status200OK, body, etag: etag);
+
+    /// <summary>204: the object is gone.</summary>
+    public static Written<NoContent> NoContent() => new(new Written(StatusCodes.Status204NoContent, null, null, null, replayed: false));
+
+    /// <summary>An answer of one of the statuses TAnswer documents, for a write that answers with more than one.</summary>
+    public static Written<TAnswer> Of<TAnswer>(HttpContext http, int status, object body, string? location = null, string? etag = null)
+        where TAnswer : IResult, IEndpointMetadataProvider
     {
         var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-        return new Written(status, body is null ? null : JsonSerializer.Serialize(body, options), location, etag, replayed: false);
+        return new(new Written(status, JsonSerializer.Serialize(body, body.GetType(), options), location, etag, replayed: false));
     }
 
     /// <summary>The same answer with no body: what is stored of an answer that shows a secret.</summary>
@@ -65,4 +81,19 @@ public sealed class Written : IResult
             await response.WriteAsync(Json, httpContext.RequestAborted);
         }
     }
+}
+
+/// <summary>
+/// A write's answer that describes itself in the contract as <typeparamref name="TAnswer"/>: the framework's
+/// result of the same statuses and body (<see cref="Created{TValue}"/>, <see cref="Ok{TValue}"/>,
+/// <see cref="NoContent"/>, or a <see cref="Results{TResult1, TResult2}"/> of them). The answer itself is
+/// the <see cref="Written"/> one, which an Idempotency-Key can replay.
+/// </summary>
+public sealed class Written<TAnswer> : Written, IEndpointMetadataProvider where TAnswer : IResult, IEndpointMetadataProvider
+{
+    internal Written(Written answer) : base(answer.Status, answer.Json, answer.Location, answer.ETag, answer.Replayed)
+    {
+    }
+
+    static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder) => TAnswer.PopulateMetadata(method, builder);
 }

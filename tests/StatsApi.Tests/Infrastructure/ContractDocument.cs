@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
@@ -105,6 +106,55 @@ public sealed class ContractDocument
             schema = At(reference.GetString()!.TrimStart('#'));
         }
         return JsonNode.Parse(schema.GetProperty("examples")[0].GetRawText())!;
+    }
+
+    /// <summary>
+    /// The requirements of the operation's security that admit a request with these headers, as a proxy that
+    /// validates calls against the contract reads them (Stoplight Prism's rules): http bearer, oauth2 and
+    /// openIdConnect need 'Authorization: Bearer …'; http basic 'Authorization: Basic' and the base64 of
+    /// 'user:password'; another http scheme its own name; an apiKey in a header that header. Each requirement is
+    /// named by its schemes joined with '+'. The anonymous requirement ({}), which admits anything, is left out.
+    /// </summary>
+    public List<string> RequirementsAdmitting(ContractOperation operation, IReadOnlyDictionary<string, string> headers)
+    {
+        var security = operation.Node.TryGetProperty("security", out var own) ? own : _root.TryGetProperty("security", out var global) ? global : default;
+        var schemes = _root.GetProperty("components").GetProperty("securitySchemes");
+        var sent = new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase);
+        return [.. (security.ValueKind == JsonValueKind.Array ? security.EnumerateArray() : [])
+            .Select(requirement => requirement.EnumerateObject().Select(s => s.Name).ToList())
+            .Where(names => names.Count > 0 && names.All(name => Admits(schemes.GetProperty(name), sent)))
+            .Select(names => string.Join('+', names))];
+    }
+
+    private static bool Admits(JsonElement scheme, Dictionary<string, string> headers)
+    {
+        var authorization = headers.GetValueOrDefault("Authorization") ?? "";
+        var space = authorization.IndexOf(' ', StringComparison.Ordinal);
+        var (name, credentials) = space > 0 ? (authorization[..space], authorization[(space + 1)..].Trim()) : (authorization, "");
+        switch (scheme.GetProperty("type").GetString())
+        {
+            case "apiKey":
+                return scheme.GetProperty("in").GetString() == "header" && headers.ContainsKey(scheme.GetProperty("name").GetString()!);
+            case "oauth2" or "openIdConnect":
+                return name.Equals("Bearer", StringComparison.OrdinalIgnoreCase) && credentials.Length > 0;
+            case "http" when scheme.GetProperty("scheme").GetString() is { } httpScheme && httpScheme.Equals("basic", StringComparison.OrdinalIgnoreCase):
+                if (!name.Equals("Basic", StringComparison.OrdinalIgnoreCase))
+                {
+                    return false;
+                }
+                try
+                {
+                    return Encoding.UTF8.GetString(Convert.FromBase64String(credentials)).Split(':').Length == 2;
+                }
+                catch (FormatException)
+                {
+                    return false;
+                }
+            case "http":
+                return name.Equals(scheme.GetProperty("scheme").GetString(), StringComparison.OrdinalIgnoreCase) && credentials.Length > 0;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Every way the response differs from what the operation documents; none when it matches.</summary>

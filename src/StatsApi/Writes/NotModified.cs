@@ -1,0 +1,34 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.Metadata;
+using StatsApi.Docs;
+
+namespace StatsApi.Writes;
+
+/// <summary>
+/// 304 Not Modified, without a body: If-None-Match names the answer's current tag (<see cref="Preconditions.IfNoneMatch"/>).
+/// It describes itself in the contract: the 304, and the read's If-None-Match, ETag and Cache-Control.
+/// </summary>
+public sealed class NotModified : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
+{
+    private NotModified()
+    {
+    }
+
+    public static NotModified Answer { get; } = new();
+
+    public int StatusCode => StatusCodes.Status304NotModified;
+
+    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = StatusCode;
+        return Task.CompletedTask;
+    }
+
+    static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+        builder.Metadata.Add(new OperationDocs.Revalidated());
+    }
+}
