@@ -118,6 +118,34 @@ public class UserApiTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     }
 
     [Fact]
+    public async Task AWriteThatRefusesLeavesNothingBehindNotEvenItsIdempotencyKey()
+    {
+        var client = await WriterAsync();
+        var taken = $"taken.{Guid.NewGuid():N}@oakwood.example";
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync(Users, NewStudent(taken))).StatusCode);
+        var key = $"{Guid.NewGuid()}";
+        async Task<HttpResponseMessage> PostWithKeyAsync(string email)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, Users) { Content = JsonContent.Create(NewStudent(email)) };
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        // Refused after its statement failed inside the transaction: the key's claim went with it.
+        await (await PostWithKeyAsync(taken)).AssertProblemAsync(HttpStatusCode.Conflict, "email_taken");
+        var free = $"free.{Guid.NewGuid():N}@oakwood.example";
+        var retried = await PostWithKeyAsync(free);
+
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        foreach (var email in new[] { taken, free })
+        {
+            Assert.Equal(1, await connection.ExecuteScalarAsync<long>("select count(*) from users where school_id = @School and email = @email", new { School, email }));
+        }
+    }
+
+    [Fact]
     public async Task CreatingAPersonAnswers201WithLocationAndETagAndIsAudited()
     {
         var client = await WriterAsync();

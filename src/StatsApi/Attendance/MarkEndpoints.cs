@@ -107,13 +107,15 @@ public static class MarkEndpoints
         return await writes.RunAsync(http, school, body, async scope =>
         {
             // Held until commit: the lesson cannot be deleted or moved under the register being written.
-            var course = await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            if (await scope.Connection.ExecuteScalarAsync<long?>(new CommandDefinition(
                 "select course_id from lessons where school_id = @school and lesson_id = @lessonId for share",
-                new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation))
-                ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
+                new { school = school.Id, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation)) is not { } course)
+            {
+                return LessonLookup.NotFound(lessonId);
+            }
             if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation)))
             {
-                throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course, "lesson_id"));
+                return AccessRules.NotYourCourse(course, "lesson_id");
             }
 
             // One statement for the class: every student checked, and only when all may be marked, the
@@ -157,7 +159,10 @@ public static class MarkEndpoints
                     requestId = scope.Actor.RequestId,
                 },
                 scope.Transaction, cancellationToken: scope.Cancellation));
-            RefuseUnfit(System.Text.Json.JsonSerializer.Deserialize<List<Candidate>>(recorded.Unfit, UnfitJson)!);
+            if (Unfit(System.Text.Json.JsonSerializer.Deserialize<List<Candidate>>(recorded.Unfit, UnfitJson)!) is { } refused)
+            {
+                return refused;
+            }
             scope.AuditedByStatement();
             var answer = new RecordAttendanceResponse(lessonId, recorded.Created, recorded.Changed - recorded.Created, marks.Count - recorded.Changed);
             return Written.Ok(http, answer);
@@ -167,7 +172,7 @@ public static class MarkEndpoints
     private static readonly System.Text.Json.JsonSerializerOptions UnfitJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
 
     // Ids not of this school answer as missing ones (404); people who cannot be marked in this lesson are named (422).
-    private static void RefuseUnfit(List<Candidate> unfit)
+    private static ProblemHttpResult? Unfit(List<Candidate> unfit)
     {
         var missing = unfit.Where(c => c.Role is null).ToList();
         if (missing.Count > 0)
@@ -175,7 +180,7 @@ public static class MarkEndpoints
             var problem = Problems.NotFound("student", $"marks[{missing[0].Position}].student_id", $"The school has no student {missing[0].StudentId}.");
             problem.ProblemDetails.Extensions["errors"] = missing.ToDictionary(
                 c => $"marks[{c.Position}].student_id", c => new[] { $"The school has no student {c.StudentId}." });
-            throw SchoolWrites.Refuse(problem);
+            return problem;
         }
         if (unfit.Count > 0)
         {
@@ -188,8 +193,9 @@ public static class MarkEndpoints
             var first = reasons.First();
             var problem = Problems.Unprocessable("student_not_in_lesson", first.Key, first.Value[0]);
             problem.ProblemDetails.Extensions["errors"] = reasons;
-            throw SchoolWrites.Refuse(problem);
+            return problem;
         }
+        return null;
     }
 
     private static async Task<Results<Ok<MarkResponse>, ProblemHttpResult>> GetAsync(
@@ -218,7 +224,10 @@ public static class MarkEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await LockMarkAsync(scope, http, lessonId, studentId);
+            if (!(await LockMarkAsync(scope, http, lessonId, studentId)).TryGet(out var current, out var refusal))
+            {
+                return refusal;
+            }
             var updated = await scope.Connection.QuerySingleAsync<MarkResponse>(new CommandDefinition($"""
                 update attendance_records set status = @Status, recorded_by = @by, recorded_at = now(), version = version + 1
                 where school_id = @school and lesson_id = @lessonId and student_id = @studentId
@@ -236,7 +245,10 @@ public static class MarkEndpoints
     {
         return await writes.RunAsync(http, school, (lessonId, studentId), async scope =>
         {
-            await LockMarkAsync(scope, http, lessonId, studentId);
+            if (!(await LockMarkAsync(scope, http, lessonId, studentId)).TryGet(out _, out var refusal))
+            {
+                return refusal;
+            }
             await scope.Connection.ExecuteAsync(new CommandDefinition(
                 "delete from attendance_records where school_id = @school and lesson_id = @lessonId and student_id = @studentId",
                 new { school = school.Id, lessonId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
@@ -245,18 +257,18 @@ public static class MarkEndpoints
         });
     }
 
-    private static async Task<MarkResponse> LockMarkAsync(WriteScope scope, HttpContext http, long lessonId, long studentId)
+    private static async Task<Checked<MarkResponse>> LockMarkAsync(WriteScope scope, HttpContext http, long lessonId, long studentId)
     {
-        var current = await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true)
-            ?? throw SchoolWrites.Refuse(MarkNotFound(lessonId, studentId));
+        if (await FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, studentId, scope.Cancellation, forUpdate: true) is not { } current)
+        {
+            return MarkNotFound(lessonId, studentId);
+        }
         var lesson = (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation))!;
         if (!await http.MayAsync(AccessRules.ChangeLessons, LessonLookup.Resource(scope.Connection, scope.Transaction, lesson, scope.Cancellation).Course))
         {
-            throw SchoolWrites.Refuse(AccessRules.NotYourCourse(lesson.CourseId, "lesson_id"));
+            return AccessRules.NotYourCourse(lesson.CourseId, "lesson_id");
         }
-        return Preconditions.IfMatch(http.Request, current.Version) is false
-            ? throw SchoolWrites.Refuse(Problems.StaleVersion("mark"))
-            : current;
+        return Preconditions.IfMatch(http.Request, current.Version) is false ? Problems.StaleVersion("mark") : current;
     }
 
     private static async Task<Results<Ok<Page<StudentMarkResponse>>, ValidationProblem, ProblemHttpResult>> ListStudentAsync(

@@ -117,14 +117,18 @@ public static class CourseEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            if (body.TeacherId is { } teacher)
+            if (body.TeacherId is { } teacher && await People.RefusalAsync(scope, teacher, Roles.Teacher, "teacher_id") is { } refused)
             {
-                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+                return refused;
             }
             var created = await WriteAsync(scope, $"""
                 insert into courses (school_id, code, name, teacher_id) values (@school, @Code, @Name, @TeacherId)
                 returning {CourseLookup.Columns}
                 """, new { school = school.Id, Code = body.Code!.Trim(), Name = body.Name!.Trim(), body.TeacherId });
+            if (created is null)
+            {
+                return CodeTaken();
+            }
             await scope.AuditAsync("create", "course", created.CourseId);
             return Written.Created(http, created,
                 SchoolRoutes.PathOf(school.Id, Resource, created.CourseId), Preconditions.ETagOf(created.Version));
@@ -141,15 +145,17 @@ public static class CourseEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation, forUpdate: true)
-                ?? throw SchoolWrites.Refuse(CourseLookup.NotFound(courseId));
+            if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation, forUpdate: true) is not { } current)
+            {
+                return CourseLookup.NotFound(courseId);
+            }
             if (Preconditions.IfMatch(http.Request, current.Version) is false)
             {
-                throw SchoolWrites.Refuse(Problems.StaleVersion("course"));
+                return Problems.StaleVersion("course");
             }
-            if (body.TeacherId is { } teacher)
+            if (body.TeacherId is { } teacher && await People.RefusalAsync(scope, teacher, Roles.Teacher, "teacher_id") is { } refused)
             {
-                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+                return refused;
             }
             var updated = await WriteAsync(scope, $"""
                 update courses set code = coalesce(@Code, code), name = coalesce(@Name, name), teacher_id = coalesce(@TeacherId, teacher_id),
@@ -157,12 +163,17 @@ public static class CourseEndpoints
                 where school_id = @school and course_id = @courseId
                 returning {CourseLookup.Columns}
                 """, new { school = school.Id, courseId, Code = body.Code?.Trim(), Name = body.Name?.Trim(), body.TeacherId });
+            if (updated is null)
+            {
+                return CodeTaken();
+            }
             await scope.AuditAsync("update", "course", courseId);
             return Written.Ok(http, updated, etag: Preconditions.ETagOf(updated.Version));
         });
     }
 
-    private static async Task<CourseResponse> WriteAsync(WriteScope scope, string sql, object parameters)
+    // Null when another course of the school has the code: the transaction is then aborted, and the write must refuse.
+    private static async Task<CourseResponse?> WriteAsync(WriteScope scope, string sql, object parameters)
     {
         try
         {
@@ -170,7 +181,9 @@ public static class CourseEndpoints
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw SchoolWrites.Refuse(Problems.Conflict("code_taken", "code", "Another course of the school has this code."));
+            return null;
         }
     }
+
+    private static ProblemHttpResult CodeTaken() => Problems.Conflict("code_taken", "code", "Another course of the school has this code.");
 }

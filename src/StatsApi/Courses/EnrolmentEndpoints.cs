@@ -71,9 +71,14 @@ public static class EnrolmentEndpoints
     {
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            _ = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation)
-                ?? throw SchoolWrites.Refuse(CourseLookup.NotFound(courseId));
-            await People.RequireAsync(scope, studentId, Roles.Student, "student_id");
+            if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, courseId, scope.Cancellation) is null)
+            {
+                return CourseLookup.NotFound(courseId);
+            }
+            if (await People.RefusalAsync(scope, studentId, Roles.Student, "student_id") is { } refused)
+            {
+                return refused;
+            }
             var created = await scope.Connection.QuerySingleOrDefaultAsync<EnrolmentResponse>(new CommandDefinition($"""
                 insert into enrolments (school_id, course_id, student_id, enrolled_on)
                 select s.school_id, @courseId, @studentId, coalesce(@on, (now() at time zone s.time_zone)::date)
@@ -105,7 +110,7 @@ public static class EnrolmentEndpoints
                 new { school = school.Id, courseId, studentId }, scope.Transaction, cancellationToken: scope.Cancellation));
             if (removed == 0)
             {
-                throw SchoolWrites.Refuse(Problems.NotFound("enrolment", $"Student {studentId} is not enrolled in course {courseId} of the school."));
+                return Problems.NotFound("enrolment", $"Student {studentId} is not enrolled in course {courseId} of the school.");
             }
             await scope.AuditAsync("delete", "enrolment", $"{courseId}:{studentId}");
             return Written.NoContent();

@@ -17,7 +17,15 @@ public sealed class WriteTransactions(NpgsqlDataSource dataSource, ILogger<Write
         exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
 
     /// <summary>Commits what <paramref name="work"/> did and returns its result; a conflict on the last attempt escapes.</summary>
-    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, CancellationToken cancellationToken = default) =>
+        RunAsync(work, static _ => true, cancellationToken);
+
+    /// <summary>
+    /// Commits what <paramref name="work"/> did when <paramref name="commit"/> says its result should be kept,
+    /// and rolls it back otherwise; either way returns the result.
+    /// </summary>
+    public async Task<T> RunAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, CancellationToken, Task<T>> work, Func<T, bool> commit,
+        CancellationToken cancellationToken = default)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -26,7 +34,14 @@ public sealed class WriteTransactions(NpgsqlDataSource dataSource, ILogger<Write
                 await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 var result = await work(connection, transaction, cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                if (commit(result))
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                }
+                else
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                }
                 return result;
             }
             catch (Exception ex) when (attempt < MaxAttempts && IsWriteConflict(ex))

@@ -142,15 +142,22 @@ public static class LessonEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var course = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation)
-                ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}."));
+            if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, body.CourseId!.Value, scope.Cancellation) is not { } course)
+            {
+                return Problems.NotFound("course", "course_id", $"The school has no course {body.CourseId}.");
+            }
             if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, course, scope.Cancellation)))
             {
-                throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course.CourseId, "course_id"));
+                return AccessRules.NotYourCourse(course.CourseId, "course_id");
             }
-            var teacher = body.TeacherId ?? course.TeacherId
-                ?? throw SchoolWrites.Refuse(Problems.Unprocessable("teacher_required", "teacher_id", "The course has no teacher: name the lesson's teacher_id."));
-            await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+            if ((body.TeacherId ?? course.TeacherId) is not { } teacher)
+            {
+                return Problems.Unprocessable("teacher_required", "teacher_id", "The course has no teacher: name the lesson's teacher_id.");
+            }
+            if (await People.RefusalAsync(scope, teacher, Roles.Teacher, "teacher_id") is { } refused)
+            {
+                return refused;
+            }
             var id = await scope.Connection.ExecuteScalarAsync<long>(new CommandDefinition("""
                 insert into lessons (school_id, course_id, teacher_id, starts_at, ends_at, room)
                 values (@school, @course, @teacher, @StartsAt, @EndsAt, @Room)
@@ -173,26 +180,31 @@ public static class LessonEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await LockAsync(scope, http, lessonId);
+            if (!(await LockAsync(scope, http, lessonId)).TryGet(out var current, out var refusal))
+            {
+                return refusal;
+            }
             // The change applied to what is stored must still be a lesson: checked here so the answer names the field.
             var timeErrors = new Dictionary<string, string[]>();
             LessonFields.CheckTimes(timeErrors, body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt, required: true);
             if (timeErrors.Count > 0)
             {
-                throw SchoolWrites.Refuse(Problems.Validation(timeErrors));
+                return Problems.Validation(timeErrors);
             }
             if (body.CourseId is { } course)
             {
-                var target = await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation)
-                    ?? throw SchoolWrites.Refuse(Problems.NotFound("course", "course_id", $"The school has no course {course}."));
+                if (await CourseLookup.FindAsync(scope.Connection, scope.Transaction, school.Id, course, scope.Cancellation) is not { } target)
+                {
+                    return Problems.NotFound("course", "course_id", $"The school has no course {course}.");
+                }
                 if (!await http.MayAsync(AccessRules.ChangeLessons, CourseLookup.Resource(scope.Connection, scope.Transaction, target, scope.Cancellation)))
                 {
-                    throw SchoolWrites.Refuse(AccessRules.NotYourCourse(course, "course_id"));
+                    return AccessRules.NotYourCourse(course, "course_id");
                 }
             }
-            if (body.TeacherId is { } teacher)
+            if (body.TeacherId is { } teacher && await People.RefusalAsync(scope, teacher, Roles.Teacher, "teacher_id") is { } refused)
             {
-                await People.RequireAsync(scope, teacher, Roles.Teacher, "teacher_id");
+                return refused;
             }
             await scope.Connection.ExecuteAsync(new CommandDefinition("""
                 update lessons set course_id = coalesce(@CourseId, course_id), teacher_id = coalesce(@TeacherId, teacher_id),
@@ -222,18 +234,21 @@ public static class LessonEndpoints
     {
         return await writes.RunAsync(http, school, lessonId, async scope =>
         {
-            var current = await LockAsync(scope, http, lessonId);
+            if (!(await LockAsync(scope, http, lessonId)).TryGet(out var current, out var refusal))
+            {
+                return refusal;
+            }
             if (current.Marks > 0 && cascade != true)
             {
                 var problem = Problems.Conflict("lesson_has_attendance", "cascade",
                     $"The lesson has {current.Marks} attendance marks; delete with cascade=true and If-Match to delete them with it.");
                 problem.ProblemDetails.Extensions["marks"] = current.Marks;
-                throw SchoolWrites.Refuse(problem);
+                return problem;
             }
             if (current.Marks > 0 && http.Request.Headers.IfMatch.Count == 0)
             {
-                throw SchoolWrites.Refuse(Problems.Create(StatusCodes.Status428PreconditionRequired, "precondition_required",
-                    "If-Match is required.", $"The lesson has {current.Marks} attendance marks: send If-Match with its ETag to delete them with it."));
+                return Problems.Create(StatusCodes.Status428PreconditionRequired, "precondition_required",
+                    "If-Match is required.", $"The lesson has {current.Marks} attendance marks: send If-Match with its ETag to delete them with it.");
             }
             // Marks first, so the rollups' triggers subtract them while their lesson still says which day they were on.
             await scope.Connection.ExecuteAsync(new CommandDefinition("""
@@ -246,19 +261,19 @@ public static class LessonEndpoints
     }
 
     /// <summary>The lesson, locked for this write, after the caller may change it (403) and its If-Match precondition (404 or 412).</summary>
-    internal static async Task<LessonResponse> LockAsync(WriteScope scope, HttpContext http, long lessonId)
+    internal static async Task<Checked<LessonResponse>> LockAsync(WriteScope scope, HttpContext http, long lessonId)
     {
         await scope.Connection.ExecuteAsync(new CommandDefinition(
             "select 1 from lessons where school_id = @School and lesson_id = @lessonId for update",
             new { scope.School, lessonId }, scope.Transaction, cancellationToken: scope.Cancellation));
-        var current = await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation)
-            ?? throw SchoolWrites.Refuse(LessonLookup.NotFound(lessonId));
+        if (await LessonLookup.FindAsync(scope.Connection, scope.Transaction, scope.School, lessonId, scope.Cancellation) is not { } current)
+        {
+            return LessonLookup.NotFound(lessonId);
+        }
         if (!await http.MayAsync(AccessRules.ChangeLessons, LessonLookup.Resource(scope.Connection, scope.Transaction, current, scope.Cancellation).Course))
         {
-            throw SchoolWrites.Refuse(AccessRules.NotYourCourse(current.CourseId, "lesson_id"));
+            return AccessRules.NotYourCourse(current.CourseId, "lesson_id");
         }
-        return Preconditions.IfMatch(http.Request, current.Version) is false
-            ? throw SchoolWrites.Refuse(Problems.StaleVersion("lesson"))
-            : current;
+        return Preconditions.IfMatch(http.Request, current.Version) is false ? Problems.StaleVersion("lesson") : current;
     }
 }

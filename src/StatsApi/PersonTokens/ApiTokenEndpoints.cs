@@ -106,14 +106,17 @@ public static class ApiTokenEndpoints
         }
         return await writes.RunAsync(http, new AuthorizedSchool(owner.School), (body, replacing), async scope =>
         {
-            _ = await People.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation)
-                ?? throw SchoolWrites.Refuse(Problems.NotFound("user", $"The school has no user {owner.UserId}."));
-            var created = replacing is { } old
-                ? await ApiTokens.RegenerateAsync(scope, owner.UserId, old) ?? throw SchoolWrites.Refuse(TokenNotFound(old))
-                : await ApiTokens.CreateAsync(scope, owner.UserId, body!.Name!.Trim())
-                    ?? throw SchoolWrites.Refuse(Problems.Conflict("too_many_api_tokens", "name",
-                        $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first."));
-            return Written.Created(http, created);
+            if (await People.FindAsync(scope.Connection, scope.Transaction, owner.School, owner.UserId, scope.Cancellation) is null)
+            {
+                return Problems.NotFound("user", $"The school has no user {owner.UserId}.");
+            }
+            if (replacing is { } old)
+            {
+                return await ApiTokens.RegenerateAsync(scope, owner.UserId, old) is { } regenerated ? Written.Created(http, regenerated) : TokenNotFound(old);
+            }
+            return await ApiTokens.CreateAsync(scope, owner.UserId, body!.Name!.Trim()) is { } created
+                ? Written.Created(http, created)
+                : Problems.Conflict("too_many_api_tokens", "name", $"A person holds at most {ApiTokens.MaxPerPerson} API tokens: delete one first.");
         }, answerHoldsSecret: true);
     }
 
@@ -124,7 +127,7 @@ public static class ApiTokenEndpoints
         {
             if (!await ApiTokens.DeleteAsync(scope, owner.UserId, tokenId))
             {
-                throw SchoolWrites.Refuse(TokenNotFound(tokenId));
+                return TokenNotFound(tokenId);
             }
             return Written.NoContent();
         });

@@ -17,18 +17,10 @@ public static class People
             $"select {Columns} from users where school_id = @school and user_id = @userId {(forUpdate ? "for update" : "")}",
             new { school, userId }, transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Refuses the write (404 for an id not of this school, 422 for another role or a deactivated person) naming the field.</summary>
-    public static async Task RequireAsync(WriteScope scope, long userId, string role, string field)
-    {
-        if (await CheckAsync(scope, userId, role, field) is { } problem)
-        {
-            throw SchoolWrites.Refuse(problem);
-        }
-    }
-
     private sealed record Person(string Role, bool Active);
 
-    private static async Task<ProblemHttpResult?> CheckAsync(WriteScope scope, long userId, string role, string field)
+    /// <summary>Why a write may not name this person (404 for an id not of this school, 422 for another role or a deactivated person), naming the field; null when it may.</summary>
+    public static async Task<ProblemHttpResult?> RefusalAsync(WriteScope scope, long userId, string role, string field)
     {
         var found = await scope.Connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition(
             "select role, active from users where school_id = @School and user_id = @userId for share",

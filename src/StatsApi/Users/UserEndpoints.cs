@@ -130,14 +130,18 @@ public static class UserEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var created = await InsertAsync(scope, body);
+            if (await InsertAsync(scope, body) is not { } created)
+            {
+                return EmailTaken();
+            }
             await scope.AuditAsync("create", "user", created.UserId);
             return Written.Created(http, created,
                 SchoolRoutes.PathOf(school.Id, Resource, created.UserId), Preconditions.ETagOf(created.Version));
         });
     }
 
-    private static async Task<UserResponse> InsertAsync(WriteScope scope, NewUserRequest body)
+    // Null when another person of the school has the e-mail: the transaction is then aborted, and the write must refuse.
+    private static async Task<UserResponse?> InsertAsync(WriteScope scope, NewUserRequest body)
     {
         try
         {
@@ -150,7 +154,7 @@ public static class UserEndpoints
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw SchoolWrites.Refuse(EmailTaken());
+            return null;
         }
     }
 
@@ -164,11 +168,13 @@ public static class UserEndpoints
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
-            var current = await People.FindAsync(scope.Connection, scope.Transaction, school.Id, userId, scope.Cancellation, forUpdate: true)
-                ?? throw SchoolWrites.Refuse(UserNotFound(userId));
+            if (await People.FindAsync(scope.Connection, scope.Transaction, school.Id, userId, scope.Cancellation, forUpdate: true) is not { } current)
+            {
+                return UserNotFound(userId);
+            }
             if (Preconditions.IfMatch(http.Request, current.Version) is false)
             {
-                throw SchoolWrites.Refuse(Problems.StaleVersion("user"));
+                return Problems.StaleVersion("user");
             }
             UserResponse updated;
             try
@@ -185,7 +191,7 @@ public static class UserEndpoints
             }
             catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
             {
-                throw SchoolWrites.Refuse(EmailTaken());
+                return EmailTaken();
             }
             var deactivated = body.Active == false && current.Active;
             if (deactivated)

@@ -57,31 +57,26 @@ public sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction tr
 /// </summary>
 public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
 {
-    private sealed class Refused(ProblemHttpResult? problem, ValidationProblem? invalid) : Exception
-    {
-        public Results<Written<TAnswer>, ValidationProblem, ProblemHttpResult> Answer<TAnswer>() where TAnswer : IResult, IEndpointMetadataProvider =>
-            invalid is not null ? invalid : problem!;
-    }
-
-    /// <summary>Rolls the write back and answers with this problem instead.</summary>
-    public static Exception Refuse(ProblemHttpResult problem) => new Refused(problem, null);
-
-    /// <summary>Rolls the write back and answers with this problem instead.</summary>
-    public static Exception Refuse(ValidationProblem problem) => new Refused(null, problem);
-
     /// <summary>
     /// The one audited path of every door (HTTP below, the command line, anything to come): the write runs in
     /// one transaction on the school for the actor, and commits only once it recorded its audit event or said
     /// it changed nothing; otherwise it is rolled back and an <see cref="InvalidOperationException"/> escapes.
     /// </summary>
     public Task<T> RunAsync<T>(Actor actor, string school, Func<WriteScope, Task<T>> write, CancellationToken cancellationToken) =>
+        RunAsync(actor, school, write, static _ => true, cancellationToken);
+
+    // keep: whether the write's result is one to commit; a refusal is rolled back, and has nothing to audit.
+    private Task<T> RunAsync<T>(Actor actor, string school, Func<WriteScope, Task<T>> write, Func<T, bool> keep, CancellationToken cancellationToken) =>
         transactions.RunAsync(async (connection, transaction, token) =>
         {
             var scope = new WriteScope(connection, transaction, actor, school, token);
             var result = await write(scope);
-            scope.EnsureAudited();
+            if (keep(result))
+            {
+                scope.EnsureAudited();
+            }
             return result;
-        }, cancellationToken);
+        }, keep, cancellationToken);
 
     // answerHoldsSecret: the answer shows a secret once (an API token). It is never stored, so a retry
     // with the same Idempotency-Key is told the request was applied (409) instead of seeing the secret again.
@@ -103,7 +98,7 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
         var fingerprint = key is null ? [] : IdempotencyKeys.Fingerprint(http.Request, body);
         try
         {
-            return await RunAsync<Results<Written<TAnswer>, ValidationProblem, ProblemHttpResult>>(Actor.Of(http), school.Id, async scope =>
+            var written = await RunAsync<Written<TAnswer>>(Actor.Of(http), school.Id, async scope =>
             {
                 if (key is not null)
                 {
@@ -111,29 +106,35 @@ public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting rea
                     switch (claim)
                     {
                         case IdempotencyKeys.Claim.Replay when answerHoldsSecret:
-                            throw Refuse(Problems.Create(StatusCodes.Status409Conflict, "idempotency_key_applied",
+                            return Problems.Create(StatusCodes.Status409Conflict, "idempotency_key_applied",
                                 "The request with this Idempotency-Key was applied already.",
-                                "Its answer held a secret, which is shown only once: list what was created, delete it if the secret was lost, and create another with a new key."));
+                                "Its answer held a secret, which is shown only once: list what was created, delete it if the secret was lost, and create another with a new key.");
                         case IdempotencyKeys.Claim.Replay replay:
                             scope.ChangedNothing();
                             return new Written<TAnswer>(replay.Answer);
                         case IdempotencyKeys.Claim.Mismatch:
-                            throw Refuse(Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
+                            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
                                 "The Idempotency-Key was used for another request.",
-                                "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request."));
+                                "This Idempotency-Key was sent before with another method, path or body; use a new key for a new request.");
                     }
                 }
                 var answer = await write(scope);
-                if (key is not null)
+                if (key is not null && !answer.Refused)
                 {
                     await IdempotencyKeys.StoreAsync(scope.Connection, scope.Transaction, school.Id, client, key, answerHoldsSecret ? answer.WithoutBody() : answer, scope.Cancellation);
                 }
                 return answer;
-            }, http.RequestAborted);
-        }
-        catch (Refused refused)
-        {
-            return refused.Answer<TAnswer>();
+            }, static answer => !answer.Refused, http.RequestAborted);
+            // Each arm returned on its own: as one expression, the refusals would convert back into the written type.
+            if (written.Invalid is { } invalid)
+            {
+                return invalid;
+            }
+            if (written.Problem is { } problem)
+            {
+                return problem;
+            }
+            return written;
         }
         finally
         {

@@ -59,8 +59,16 @@ public class Written : IResult
     public static Written Replay(int status, string? json, string? location, string? etag) =>
         new(status, json, location, etag, replayed: true);
 
+    /// <summary>The problem a write refused with, which answers in place of what it would have written.</summary>
+    private protected virtual IResult? Refusal => null;
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
+        if (Refusal is { } refusal)
+        {
+            await refusal.ExecuteAsync(httpContext);
+            return;
+        }
         var response = httpContext.Response;
         response.StatusCode = Status;
         if (Location is not null)
@@ -88,12 +96,35 @@ public class Written : IResult
 /// result of the same statuses and body (<see cref="Created{TValue}"/>, <see cref="Ok{TValue}"/>,
 /// <see cref="NoContent"/>, or a <see cref="Results{TResult1, TResult2}"/> of them). The answer itself is
 /// the <see cref="Written"/> one, which an Idempotency-Key can replay.
+/// A write that refuses returns its problem instead (it converts to this type, so a write's code returns
+/// either); <see cref="SchoolWrites"/> then rolls the transaction back and answers with the problem.
 /// </summary>
 public sealed class Written<TAnswer> : Written, IEndpointMetadataProvider where TAnswer : IResult, IEndpointMetadataProvider
 {
     internal Written(Written answer) : base(answer.Status, answer.Json, answer.Location, answer.ETag, answer.Replayed)
     {
     }
+
+    private Written(ProblemHttpResult? problem, ValidationProblem? invalid)
+        : base(problem?.StatusCode ?? StatusCodes.Status400BadRequest, null, null, null, replayed: false)
+    {
+        Problem = problem;
+        Invalid = invalid;
+    }
+
+    /// <summary>The problem the write refused with, if it did.</summary>
+    internal ProblemHttpResult? Problem { get; }
+
+    /// <summary>The fields the write found invalid, if it refused for them.</summary>
+    internal ValidationProblem? Invalid { get; }
+
+    internal bool Refused => Problem is not null || Invalid is not null;
+
+    private protected override IResult? Refusal => (IResult?)Problem ?? Invalid;
+
+    public static implicit operator Written<TAnswer>(ProblemHttpResult refusal) => new(refusal, null);
+
+    public static implicit operator Written<TAnswer>(ValidationProblem refusal) => new(null, refusal);
 
     static void IEndpointMetadataProvider.PopulateMetadata(MethodInfo method, EndpointBuilder builder) => TAnswer.PopulateMetadata(method, builder);
 }
