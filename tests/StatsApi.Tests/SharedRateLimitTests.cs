@@ -65,7 +65,7 @@ public class SharedRateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiF
         Assert.Contains("Redis is unreachable", warning.Message, StringComparison.Ordinal);
 
         await redis.StartAsync();
-        var resumed = await EventuallyAsync(async () => (await client.GetAsync(Lookup)).StatusCode == HttpStatusCode.OK);
+        var resumed = await Poll.UntilAsync(async () => (await client.GetAsync(Lookup)).StatusCode == HttpStatusCode.OK);
 
         // The new Redis is empty: the quota it keeps is whole, unlike the one this instance spent in memory.
         Assert.True(resumed, "Requests were still counted in memory 20 seconds after Redis returned.");
@@ -77,16 +77,4 @@ public class SharedRateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiF
     private static string RemainingRequests(HttpResponseMessage response) =>
         System.Text.RegularExpressions.Regex.Match(response.Header("RateLimit"), "^\"requests\";r=(\\d+);").Groups[1].Value;
 
-    private static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        for (var attempt = 0; attempt < 80; attempt++)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-            await Task.Delay(250);
-        }
-        return false;
-    }
 }

@@ -74,36 +74,29 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
             && line.Contains("error_code=\"invalid_client\"", StringComparison.Ordinal));
     }
 
-    // The server's span ends just after its response is sent: flush again for a few seconds before concluding it is missing.
+    // The server's span ends just after its response is sent: flush again before concluding it is missing.
     private async Task<byte[]> ExportedAsync(Func<byte[], bool> holds)
     {
-        for (var attempt = 0; attempt < 20; attempt++)
+        byte[]? found = null;
+        await Poll.UntilAsync(() =>
         {
             Assert.True(app.Services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
-            if (app.Collector.Traces.FirstOrDefault(holds) is { } body)
-            {
-                return body;
-            }
-            await Task.Delay(250);
-        }
-        Assert.Fail("No exported trace holds what was looked for.");
-        return [];
+            found = app.Collector.Traces.FirstOrDefault(holds);
+            return Task.FromResult(found is not null);
+        });
+        return found ?? throw new Xunit.Sdk.XunitException("No exported trace holds what was looked for.");
     }
 
     // A scrape may be answered from the exporter's short cache, and a request's duration is recorded
-    // just after its response: so scrape again for a few seconds before concluding a series is missing.
+    // just after its response: so scrape again before concluding a series is missing.
     private async Task ScrapeUntilAsync(HttpClient scraper, params Func<string, bool>[] series)
     {
         var lines = Array.Empty<string>();
-        for (var attempt = 0; attempt < 20; attempt++)
+        await Poll.UntilAsync(async () =>
         {
             lines = (await scraper.GetStringAsync(app.MetricsAddress)).Split('\n');
-            if (series.All(s => lines.Any(s)))
-            {
-                return;
-            }
-            await Task.Delay(250);
-        }
+            return series.All(s => lines.Any(s));
+        });
         Assert.All(series, s => Assert.Contains(lines, l => s(l)));
     }
 
@@ -172,19 +165,18 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
         bool Series(string[] lines, string name, params string[] tags) =>
             lines.Any(l => l.StartsWith(name + "{", StringComparison.Ordinal) && tags.All(t => l.Contains(t, StringComparison.Ordinal)) && !l.EndsWith(" 0", StringComparison.Ordinal));
         var lines = Array.Empty<string>();
-        for (var attempt = 0; attempt < 20; attempt++)
+        // A scrape may be answered from the exporter's short cache.
+        if (await Poll.UntilAsync(async () =>
         {
             lines = (await scraper.GetStringAsync(metrics)).Split('\n');
-            if (Series(lines, "statsapi_rate_limit_rejections_total", "reason=\"requests\"") &&
+            return Series(lines, "statsapi_rate_limit_rejections_total", "reason=\"requests\"") &&
                 Series(lines, "statsapi_rate_limit_rejections_total", "reason=\"cost\"") &&
                 Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"free\"", "outcome=\"permitted\"") &&
                 Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"free\"", "outcome=\"rejected\"") &&
-                Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"standard\"", "outcome=\"rejected\""))
-            {
-                return;
-            }
-            // A scrape may be answered from the exporter's short cache.
-            await Task.Delay(250);
+                Series(lines, "statsapi_rate_limit_decisions_total", "policy=\"standard\"", "outcome=\"rejected\"");
+        }))
+        {
+            return;
         }
         Assert.Fail("The rate-limit series are missing:\n" + string.Join("\n", lines.Where(l => l.Contains("rate_limit", StringComparison.Ordinal))));
     }

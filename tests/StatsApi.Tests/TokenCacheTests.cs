@@ -1,32 +1,57 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
 
+/// <summary>The service on a clock the test moves, with no leeway for clock skew.</summary>
+public sealed class StrictClockFactory : StatsApiFactory
+{
+    public ManualClock Clock { get; } = new();
+
+    public StrictClockFactory() => With("Auth:ClockSkewSeconds", "0");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
 /// <summary>Validated tokens are remembered, and nothing the remembering skips can be abused.</summary>
-public class TokenCacheTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+public class TokenCacheTests(StrictClockFactory app) : IClassFixture<StrictClockFactory>
 {
     private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
 
     [Fact]
     public async Task ARememberedTokenStillFailsOnceItExpires()
     {
-        await using var strict = app.CreateRestarted(new Dictionary<string, string?> { ["Auth:ClockSkewSeconds"] = "0" });
-        var client = strict.CreateClient();
-        // A first request starts the host, so that the short-lived token below is not spent on start-up.
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary")));
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
-
-        var expires = DateTime.UtcNow.AddSeconds(5);
-        var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), expires: expires);
+        var client = app.CreateClient();
+        var issued = app.Clock.GetUtcNow().UtcDateTime;
+        var token = await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), notBefore: issued, expires: issued.AddMinutes(5));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
 
-        await Task.Delay(expires.AddSeconds(1) - DateTime.UtcNow);
+        app.Clock.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Summary)).StatusCode);
+        app.Clock.Advance(TimeSpan.FromSeconds(2));
 
         await (await client.GetAsync(Summary)).AssertProblemAsync(HttpStatusCode.Unauthorized, "token_expired");
+    }
+
+    [Fact]
+    public async Task ATokenNotValidYetOnTheServicesClockIsRefused()
+    {
+        var client = app.CreateClient();
+        var from = app.Clock.GetUtcNow().UtcDateTime.AddMinutes(1);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+            await app.SignWithServiceKeyAsync(StatsApiFactory.ClientClaims("oakwood-primary"), notBefore: from, expires: from.AddMinutes(5)));
+
+        var refused = await (await client.GetAsync(Summary)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
+        Assert.Contains("not valid yet", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

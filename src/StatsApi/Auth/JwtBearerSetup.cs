@@ -8,10 +8,35 @@ namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
 public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, CachingTokenHandler tokenHandler,
-    ILogger<JwtBearerSetup> logger)
+    TimeProvider time, ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(string? name, JwtBearerOptions options) => Configure(options);
+
+    // IdentityModel's own check reads the machine's clock; this one reads the service's, the clock that issues
+    // tokens, sweeps revocations and ends cached validations, so that a token expires at one instant everywhere.
+    // Each refusal throws IdentityModel's exception of that kind, so the answer names it as before.
+    private bool Lifetime(DateTime? notBefore, DateTime? expires, SecurityToken token, TokenValidationParameters parameters)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        if (expires is not { } exp)
+        {
+            throw new SecurityTokenNoExpirationException("The token has no expiration time.");
+        }
+        if (notBefore is { } nbf && nbf > exp)
+        {
+            throw new SecurityTokenInvalidLifetimeException("The token's nbf is after its exp.") { NotBefore = nbf, Expires = exp };
+        }
+        if (notBefore is { } early && early > now + parameters.ClockSkew)
+        {
+            throw new SecurityTokenNotYetValidException("The token is not valid yet.") { NotBefore = early };
+        }
+        if (exp < now - parameters.ClockSkew)
+        {
+            throw new SecurityTokenExpiredException("The token has expired.") { Expires = exp };
+        }
+        return true;
+    }
 
     public void Configure(JwtBearerOptions options)
     {
@@ -33,6 +58,7 @@ public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKey
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ClockSkew = TimeSpan.FromSeconds(Math.Clamp(auth.ClockSkewSeconds, 0, 30)),
+            LifetimeValidator = Lifetime,
             NameClaimType = "sub",
             RoleClaimType = "role",
         };

@@ -182,7 +182,8 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         DateTime? expires = null, DateTime? notBefore = null, string issuer = Issuer, string audience = Audience)
     {
         var credentials = await Services.GetRequiredService<SigningKeys>().GetSigningCredentialsAsync();
-        var now = DateTime.UtcNow;
+        // The service's own clock, which a test may move: a token's times are read against it.
+        var now = Services.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
         var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
         var descriptor = new SecurityTokenDescriptor
         {
