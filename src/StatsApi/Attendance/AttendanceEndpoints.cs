@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using StatsApi.Auth;
+using Npgsql;
 using StatsApi.Http;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Tokens;
@@ -47,6 +49,7 @@ public static class AttendanceEndpoints
         HttpContext http,
         SummaryQuery query,
         AuthorizedSchool school,
+        NpgsqlDataSource primary,
         [Description("First day, ISO 8601 (2026-09-01).")] string? from,
         [Description("Last day, inclusive, ISO 8601; at most 366 days after from.")] string? to,
         [FromQuery(Name = "course_id"), Description("Only this course of the school.")] string? courseId,
@@ -79,7 +82,15 @@ public static class AttendanceEndpoints
             case SummaryResult.Found found:
                 var etag = Preconditions.ETagOf(found.Version, answer);
                 SetValidators(http, etag);
-                return Preconditions.IfNoneMatch(http.Request, etag) ? NotModified.Answer : TypedResults.Ok(found.Summary);
+                if (Preconditions.IfNoneMatch(http.Request, etag))
+                {
+                    return NotModified.Answer;
+                }
+                if (request.StudentId is { } disclosed)
+                {
+                    await Disclosures.RecordAsync(http, primary, school.Id, disclosed, Disclosures.What.Summary);
+                }
+                return TypedResults.Ok(found.Summary);
             case SummaryResult.SchoolNotFound:
                 return Problems.NotFound("school", $"No school has the id '{request.SchoolId}'.");
             case SummaryResult.FilterNotFound missing:

@@ -1,0 +1,6 @@
+namespace StatsApi.Privacy;
+
+public static class PrivacyServices
+{
+    public static IHostApplicationBuilder AddStatsApiPrivacy(this IHostApplicationBuilder builder) => builder;
+}
