@@ -34,11 +34,11 @@ create table disclosures (
 create index disclosures_by_student on disclosures (school_id, student_id, disclosure_id);
 create index disclosures_by_age on disclosures (school_id, occurred_at);
 
--- How far back each school's raw marks were deleted by the retention job: a student's own summary of
--- days before this says the detail expired instead of counting zero.
+-- The first day (in the school's calendar) whose raw marks the retention job kept: a summary of one
+-- student over earlier days says the detail expired instead of counting zero.
 create table retention_horizons (
-    school_id              text primary key references schools,
-    marks_expired_before   timestamptz not null
+    school_id        text primary key references schools,
+    marks_kept_from  date not null
 );
 
 create index audit_events_by_age on audit_events (school_id, occurred_at);

@@ -71,6 +71,10 @@ public static class AttendanceEndpoints
         {
             return Problems.NotFound("student", "student_id", $"The school has no student {student}.");
         }
+        if (request.StudentId is not null && await RetentionHorizons.MarksKeptFromAsync(primary, school.Id, cancellationToken) is { } keptFrom && request.From < keptFrom)
+        {
+            return RetentionHorizons.DetailExpired(keptFrom);
+        }
         request = request with { Teaching = narrowing.Teacher };
         // The school check ran before this handler: a tag is only ever compared for an approved school.
         var answer = request.Fingerprint();

@@ -36,7 +36,7 @@ public static class Disclosures
         {
             await connection.ExecuteAsync(new CommandDefinition("""
                 insert into disclosures (school_id, student_id, client_id, person_id, request_id, what)
-                select @school, s, @client, @person, @requestId, @what from unnest(@students) s
+                select @school, s, @client, @person, @requestId, @what from unnest(@students::bigint[]) s
                 """,
                 new { school, students = chunk, client = actor.ClientId, person = actor.PersonId, requestId = actor.RequestId, what },
                 transaction, cancellationToken: cancellationToken));

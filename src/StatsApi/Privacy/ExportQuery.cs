@@ -13,7 +13,7 @@ internal static class ExportQuery
     /// <summary>The document, or null when the school has no such person (or they were erased).</summary>
     public static async Task<PersonExport?> ReadAsync(NpgsqlConnection connection, string school, long userId, CancellationToken cancellationToken)
     {
-        var args = new { school, userId };
+        var args = new { school, userId, userKey = userId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         CommandDefinition Command(string sql) => new(sql, args, cancellationToken: cancellationToken);
 
         var profile = await connection.QuerySingleOrDefaultAsync<ExportedProfile>(Command("""
@@ -48,7 +48,7 @@ internal static class ExportQuery
             select e.occurred_at, e.client_id, e.person_id, e.request_id, e.action, e.object_type
             from audit_events e
             where e.school_id = @school
-              and ((e.object_type in ('user', 'student') and e.object_id = @userId::text)
+              and ((e.object_type in ('user', 'student') and e.object_id = @userKey)
                    or (e.object_type = 'api_token' and e.object_id in (
                        select t.token_id::text from user_api_tokens t where t.school_id = @school and t.user_id = @userId)))
             order by e.event_id

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using StatsApi.Auth;
-using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
 using StatsApi.RateLimiting;
@@ -22,7 +21,8 @@ public static class PrivacyEndpoints
     public static RouteGroupBuilder MapPrivacy(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapSchoolResource("users/{user_id:long}", "Privacy");
-        group.MapPost("/erasure", EraseAsync).RequireScope(Scopes.PrivacyWrite).WithIdempotencyKey()
+        // Erasure is idempotent by itself (asked again, the first answer), so it takes no Idempotency-Key.
+        group.MapPost("/erasure", EraseAsync).RequireScope(Scopes.PrivacyWrite)
             .WithName("ErasePerson").WithSummary("Erase a person's identity for good")
             .WithDescription("Names and e-mail are replaced by a placeholder, the person is deactivated, their API tokens deleted and every token issued for them revoked; their marks stay, anonymous, so every summary is unchanged. Afterwards the person answers 404 as one that never existed. Asked again, the same answer. The reason is one of a list and the reference a case number: the record of the erasure never names the person.");
         group.MapGet("/export", ExportAsync).RequireScope(Scopes.PrivacyRead).WithCost(OperationCosts.ListPage)
