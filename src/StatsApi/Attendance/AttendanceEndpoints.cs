@@ -26,6 +26,7 @@ public static class AttendanceEndpoints
             .WithSummary("Attendance totals for a school over a date range")
             .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only; a teacher's, the marks of the lessons they may read (the lessons of the courses they teach and the lessons they teach), and a course_id must name a course they teach. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.
