@@ -5,36 +5,20 @@ using System.Text;
 using Dapper;
 using OpenTelemetry.Trace;
 using StatsApi.Tests.Infrastructure;
-using StatsApi.Telemetry;
 using StatsApi.Tokens;
 
 namespace StatsApi.Tests;
 
 /// <summary>The service logging at Debug, exporting its traces to a collector and serving its metrics, as in production at its most talkative.</summary>
-public sealed class MinimisationFactory : StatsApiFactory
+public sealed class MinimisationFactory : TelemetryFactory
 {
-    public OtlpReceiver Collector { get; private set; } = null!;
-
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        Collector = await OtlpReceiver.StartAsync();
         With("Logging:LogLevel:Default", "Debug");
         With("Logging:LogLevel:Microsoft", "Debug");
         With("Logging:LogLevel:Microsoft.AspNetCore", "Debug");
-        With("Telemetry:MetricsUrls:0", "http://127.0.0.1:0");
-        With(TelemetryServices.OtlpEndpoint, Collector.Endpoint);
-        With("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
     }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Collector.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-
-    public Uri MetricsAddress => new(Services.GetRequiredService<MetricsListener>().Addresses.Single() + MetricsListener.Path);
 }
 
 /// <summary>
