@@ -13,6 +13,7 @@ using StatsApi.Logging;
 using StatsApi.OAuth;
 using StatsApi.PersonTokens;
 using StatsApi.Portal;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Schools;
@@ -39,6 +40,7 @@ static void Compose(WebApplicationBuilder builder, bool isCommand)
     builder.AddStatsApiDocs();
     builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
+    builder.AddStatsApiPrivacy();
     builder.AddStatsApiAttendance();
     builder.AddStatsApiPortal();
     builder.AddStatsApiSettingsValidation();
@@ -65,6 +67,7 @@ static async Task ServeAsync(WebApplication app)
     app.MapLessons();
     app.MapMarks();
     app.MapApiTokens();
+    app.MapPrivacy();
     app.MapClientAdmin();
     app.MapPortal();
 

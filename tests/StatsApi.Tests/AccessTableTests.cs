@@ -284,6 +284,22 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         { "a person's API tokens", Teacher, "T", "403 insufficient_scope" },
         { "a person's API tokens", Student, "S", "403 insufficient_scope" },
 
+        { "a person's export", App, "S3", "200" },
+        { "a person's export", Admin, "S3", "200" },
+        { "a person's export", Teacher, "S3", "403 insufficient_scope" },
+        { "a person's export", Student, "S", "403 insufficient_scope" },
+
+        { "a student's disclosures", App, "S3", "200" },
+        { "a student's disclosures", Admin, "S3", "200" },
+        { "a student's disclosures", Teacher, "S3", "403 insufficient_scope" },
+        { "a student's disclosures", Student, "S", "403 insufficient_scope" },
+
+        // Each erasure is of a person of its own (ERASE), made for the request: the world's people stay.
+        { "erase a person", App, "ERASE", "200" },
+        { "erase a person", Admin, "ERASE", "200" },
+        { "erase a person", Teacher, "ERASE", "403 insufficient_scope" },
+        { "erase a person", Student, "ERASE", "403 insufficient_scope" },
+
         { "the client registry", App, "", "200" },
         { "the client registry", Admin, "", "403 insufficient_scope" },
         { "the client registry", Teacher, "", "403 insufficient_scope" },
@@ -375,6 +391,17 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
                 return await client.GetAsync("/v1/me/api-tokens");
             case "a person's API tokens":
                 return await client.GetAsync($"{Base}/users/{w[target]}/api-tokens");
+            case "a person's export":
+                return await client.GetAsync($"{Base}/users/{w[target]}/export");
+            case "a student's disclosures":
+                return await client.GetAsync($"{Base}/users/{w[target]}/disclosures");
+            case "erase a person":
+                {
+                    var created = await w.Application.PostAsJsonAsync($"{Base}/users", new { role = "student", given_name = "To", family_name = "Erase" });
+                    created.EnsureSuccessStatusCode();
+                    var erased = (await created.JsonAsync()).GetProperty("user_id").GetInt64();
+                    return await client.PostAsJsonAsync($"{Base}/users/{erased}/erasure", new { reason = "entered_in_error" });
+                }
             case "the client registry":
                 return await client.GetAsync("/v1/admin/clients");
             default:
@@ -409,6 +436,8 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         ["the attendance summary"] = ["the attendance summary"],
         ["their own API tokens (`/v1/me/api-tokens`)"] = ["their own API tokens"],
         ["a person's API tokens"] = ["a person's API tokens"],
+        ["a person's export, the record of disclosures"] = ["a person's export", "a student's disclosures"],
+        ["erase a person"] = ["erase a person"],
         ["the client registry (`/v1/admin/clients`)"] = ["the client registry"],
     };
 

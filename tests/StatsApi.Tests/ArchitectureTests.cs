@@ -17,7 +17,7 @@ public class ArchitectureTests
         // Ground: what everything stands on.
         "Http", "Paging", "Redis", "Data", "Demo",
         // Middle: what every request passes through.
-        "Health", "Telemetry", "Tokens", "Auth", "Standbys", "Logging", "Docs", "RateLimiting", "Writes",
+        "Health", "Telemetry", "Tokens", "Auth", "Standbys", "Logging", "Docs", "RateLimiting", "Writes", "Privacy",
         // Top: the features a user calls, then the doors they are served through.
         "Schools", "Users", "Courses", "Lessons", "Attendance", "PersonTokens", "Clients", "OAuth", "Portal", "Hosting", "Admin",
     ];

@@ -76,6 +76,9 @@ public partial class OperationContractTests(StatsApiFactory app) : IClassFixture
         new("CreateUser") { After = (run, _, body) => run.Values["user_id"] = $"{body!["user_id"]}" },
         new("GetUser") { Path = run => new() { ["user_id"] = run.Values["user_id"] }, After = KeepETag("user") },
         new("UpdateUser") { Path = run => new() { ["user_id"] = run.Values["user_id"] }, Headers = IfMatch("user") },
+        new("ExportPerson") { Path = run => new() { ["user_id"] = run.Values["user_id"] } },
+        new("ListDisclosures") { Path = run => new() { ["user_id"] = run.Values["user_id"] } },
+        new("ErasePerson") { Path = run => new() { ["user_id"] = run.Values["user_id"] } },
         new("ListCourses"),
         new("CreateCourse")
         {

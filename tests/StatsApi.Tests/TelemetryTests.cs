@@ -8,7 +8,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Tests;
 
 /// <summary>The service with its Prometheus listener on a loopback port of its own, and an OTLP collector to export to.</summary>
-public sealed class TelemetryFactory : StatsApiFactory
+public class TelemetryFactory : StatsApiFactory
 {
     public OtlpReceiver Collector { get; private set; } = null!;
 

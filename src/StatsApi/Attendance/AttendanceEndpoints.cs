@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using StatsApi.Auth;
+using Npgsql;
 using StatsApi.Http;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Tokens;
@@ -24,6 +26,7 @@ public static class AttendanceEndpoints
             .WithSummary("Attendance totals for a school over a date range")
             .WithDescription("Counts of present, absent, late and excused marks and the attendance rate, for lessons that started between from and to (inclusive, in the school's time zone), optionally for one course, teacher or student and grouped by day, ISO week, month or course. A student's token counts their own marks only; a teacher's, the marks of the lessons they may read (the lessons of the courses they teach and the lessons they teach), and a course_id must name a course they teach. The answer's ETag changes whenever the answer would: a poll that sends it in If-None-Match is answered 304, without a body, until then.")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status410Gone)
             .AddOpenApiOperationTransformer((operation, _, _) =>
             {
                 // Parsed by hand so each bad value is named in the 400; the contract still states the formats.
@@ -47,6 +50,7 @@ public static class AttendanceEndpoints
         HttpContext http,
         SummaryQuery query,
         AuthorizedSchool school,
+        NpgsqlDataSource primary,
         [Description("First day, ISO 8601 (2026-09-01).")] string? from,
         [Description("Last day, inclusive, ISO 8601; at most 366 days after from.")] string? to,
         [FromQuery(Name = "course_id"), Description("Only this course of the school.")] string? courseId,
@@ -68,6 +72,10 @@ public static class AttendanceEndpoints
         {
             return Problems.NotFound("student", "student_id", $"The school has no student {student}.");
         }
+        if (request.StudentId is not null && await RetentionHorizons.MarksKeptFromAsync(primary, school.Id, cancellationToken) is { } keptFrom && request.From < keptFrom)
+        {
+            return RetentionHorizons.DetailExpired(keptFrom);
+        }
         request = request with { Teaching = narrowing.Teacher };
         // The school check ran before this handler: a tag is only ever compared for an approved school.
         var answer = request.Fingerprint();
@@ -79,7 +87,15 @@ public static class AttendanceEndpoints
             case SummaryResult.Found found:
                 var etag = Preconditions.ETagOf(found.Version, answer);
                 SetValidators(http, etag);
-                return Preconditions.IfNoneMatch(http.Request, etag) ? NotModified.Answer : TypedResults.Ok(found.Summary);
+                if (Preconditions.IfNoneMatch(http.Request, etag))
+                {
+                    return NotModified.Answer;
+                }
+                if (request.StudentId is { } disclosed)
+                {
+                    await Disclosures.RecordAsync(http, primary, school.Id, disclosed, Disclosures.What.Summary);
+                }
+                return TypedResults.Ok(found.Summary);
             case SummaryResult.SchoolNotFound:
                 return Problems.NotFound("school", $"No school has the id '{request.SchoolId}'.");
             case SummaryResult.FilterNotFound missing:

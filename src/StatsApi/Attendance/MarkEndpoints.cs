@@ -10,6 +10,7 @@ using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Lessons;
 using StatsApi.Paging;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Tokens;
@@ -286,7 +287,7 @@ public static class MarkEndpoints
         }
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var isStudent = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student')",
+            "select exists (select 1 from users where school_id = @school and user_id = @studentId and role = 'student' and erased_at is null)",
             new { school = school.Id, studentId }, cancellationToken: http.RequestAborted));
         if (!isStudent || !await http.MayAsync(AccessRules.ReadPerson, new PersonResource(studentId)))
         {
@@ -320,6 +321,7 @@ public static class MarkEndpoints
             cancellationToken: http.RequestAborted))).ToList();
         await dataSource.WriteAsync(connection, audit => Audit.RecordAsync(audit, null, http, school.Id, "read_attendance", "student",
             studentId.ToString(CultureInfo.InvariantCulture)), http.RequestAborted);
+        await Disclosures.RecordAsync(http, dataSource, connection, school.Id, studentId, Disclosures.What.Marks);
         return TypedResults.Ok(query.ToPage(http.Request, rows, r => new LessonKey(r.StartsAt, r.LessonId)));
     }
 

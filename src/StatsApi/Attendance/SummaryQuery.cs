@@ -129,7 +129,7 @@ public sealed class SummaryQuery(ReadDataSource dataSource)
                 select exists (select 1 from schools where school_id = @school) as school,
                        {(shape.Course ? $"exists (select 1 from courses where school_id = @school and course_id = @course{(shape.Teaching ? $" and {TaughtCourse}" : "")})" : "true")} as course,
                        {(shape.Teacher ? "exists (select 1 from users where school_id = @school and user_id = @teacher and role = 'teacher')" : "true")} as teacher,
-                       {(shape.Student ? "exists (select 1 from users where school_id = @school and user_id = @student and role = 'student')" : "true")} as student,
+                       {(shape.Student ? "exists (select 1 from users where school_id = @school and user_id = @student and role = 'student' and erased_at is null)" : "true")} as student,
                        coalesce((select version from summary_versions where school_id = @school), 0) as version),
             counts as (
                 select {select},

@@ -252,7 +252,8 @@ public static class PersonRoles
 {
     private static readonly Dictionary<string, string[]> Granted = new(StringComparer.Ordinal)
     {
-        // A school admin runs the school: everything but the platform's own administration.
+        // A school admin runs the school: everything but the platform's own administration, privacy:read and
+        // privacy:write included (a person's export, the record of disclosures, erasure). Teachers and students never hold those.
         [Roles.Admin] = Scopes.All.Where(s => s != Scopes.Admin).ToArray(),
         // A teacher reads what they teach and keeps the timetable and registers of their own courses (AccessRules).
         [Roles.Teacher] = [Scopes.SchoolsRead, Scopes.UsersRead, Scopes.CoursesRead, Scopes.LessonsRead, Scopes.LessonsWrite, Scopes.AttendanceRead, Scopes.AttendanceWrite],

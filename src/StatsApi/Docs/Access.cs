@@ -145,6 +145,8 @@ public static class Access
     private static string Describe(string scope) => scope switch
     {
         Scopes.Admin => "Administer the platform's clients.",
+        Scopes.PrivacyRead => "Read everything held about one person (the export) and the record of who was shown a student's data.",
+        Scopes.PrivacyWrite => "Erase a person of the school: their identity removed for good, their marks kept as anonymous counts.",
         _ when scope.EndsWith(":read", StringComparison.Ordinal) => $"Read {scope[..^5]}.",
         _ => $"Change {scope[..scope.IndexOf(':', StringComparison.Ordinal)]}.",
     };

@@ -17,6 +17,9 @@ public static class LoggingServices
             // Created by the container so that it is disposed, and writes its last lines, at shutdown.
             builder.Services.AddSingleton<ILoggerProvider>(services => new JsonLinesLoggerProvider(
                 new JsonLinesWriter(Console.OpenStandardOutput()), services.GetService<TimeProvider>() ?? TimeProvider.System));
+            // The host's own request lines carry the query string, where a name may be (?q=): the request log
+            // replaces them, and they stay off whatever level Microsoft.AspNetCore or Default is set to.
+            builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         }
         return builder;
     }

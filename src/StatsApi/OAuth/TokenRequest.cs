@@ -159,7 +159,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
 [Example("""
     {"issuer":"https://localhost:5443","jwks_uri":"https://localhost:5443/.well-known/jwks.json","token_endpoint":"https://localhost:5443/oauth/token",
      "grant_types_supported":["client_credentials"],"token_endpoint_auth_methods_supported":["client_secret_basic","client_secret_post"],
-     "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","schools:read","users:read","users:write"],
+     "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","privacy:read","privacy:write","schools:read","users:read","users:write"],
      "response_types_supported":[],"service_documentation":"https://localhost:5443/api-docs"}
     """)]
 public sealed record AuthorizationServerMetadata(

@@ -13,11 +13,15 @@ public static class Scopes
     // Names and emails of people are returned only under this scope.
     public const string UsersRead = "users:read";
     public const string UsersWrite = "users:write";
+    // A person's whole record (the export, the record of disclosures) and its erasure: a school's
+    // data-protection work, apart from the daily reads and writes of users:read and users:write.
+    public const string PrivacyRead = "privacy:read";
+    public const string PrivacyWrite = "privacy:write";
     public const string Admin = "admin";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        AttendanceRead, AttendanceWrite, CoursesRead, CoursesWrite, LessonsRead, LessonsWrite, SchoolsRead, UsersRead, UsersWrite, Admin,
+        AttendanceRead, AttendanceWrite, CoursesRead, CoursesWrite, LessonsRead, LessonsWrite, SchoolsRead, UsersRead, UsersWrite, PrivacyRead, PrivacyWrite, Admin,
     };
 }
 

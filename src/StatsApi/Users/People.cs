@@ -6,7 +6,10 @@ using StatsApi.Writes;
 
 namespace StatsApi.Users;
 
-/// <summary>People as other features find them: by id within a school, and whether an id a request names has the role the operation needs.</summary>
+/// <summary>
+/// People as other features find them: by id within a school, and whether an id a request names has the role the operation needs.
+/// An erased person (decision 0014) is found by neither: they answer as one that never existed.
+/// </summary>
 public static class People
 {
     internal const string Columns = "user_id, school_id, role, given_name, family_name, email, active, created_at, updated_at, version";
@@ -14,7 +17,7 @@ public static class People
     public static async Task<UserResponse?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string school, long userId,
         CancellationToken cancellationToken, bool forUpdate = false) =>
         await connection.QuerySingleOrDefaultAsync<UserResponse>(new CommandDefinition(
-            $"select {Columns} from users where school_id = @school and user_id = @userId {(forUpdate ? "for update" : "")}",
+            $"select {Columns} from users where school_id = @school and user_id = @userId and erased_at is null {(forUpdate ? "for update" : "")}",
             new { school, userId }, transaction, cancellationToken: cancellationToken));
 
     private sealed record Person(string Role, bool Active);
@@ -23,7 +26,7 @@ public static class People
     public static async Task<ProblemHttpResult?> RefusalAsync(WriteScope scope, long userId, string role, string field)
     {
         var found = await scope.Connection.QuerySingleOrDefaultAsync<Person>(new CommandDefinition(
-            "select role, active from users where school_id = @School and user_id = @userId for share",
+            "select role, active from users where school_id = @School and user_id = @userId and erased_at is null for share",
             new { scope.School, userId }, scope.Transaction, cancellationToken: scope.Cancellation));
         return found switch
         {

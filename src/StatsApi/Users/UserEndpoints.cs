@@ -7,6 +7,7 @@ using StatsApi.Auth;
 using StatsApi.Docs;
 using StatsApi.Http;
 using StatsApi.Paging;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 using StatsApi.Tokens;
@@ -75,7 +76,7 @@ public static class UserEndpoints
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
         var rows = (await connection.QueryAsync<UserResponse>(new CommandDefinition($"""
             select {People.Columns} from users u
-            where u.school_id = @school
+            where u.school_id = @school and u.erased_at is null
               and (@after::bigint is null or u.user_id > @after)
               and (@role::text is null or u.role = @role)
               and (@active::boolean is null or u.active = @active)
@@ -115,6 +116,7 @@ public static class UserEndpoints
         {
             await dataSource.WriteAsync(connection, audit => Audit.RecordAsync(audit, null, http, school.Id, "read", "student",
                 user.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)), http.RequestAborted);
+            await Disclosures.RecordAsync(http, dataSource, connection, school.Id, user.UserId, Disclosures.What.Profile);
         }
         http.Response.Headers.ETag = Preconditions.ETagOf(user.Version);
         return TypedResults.Ok(user);

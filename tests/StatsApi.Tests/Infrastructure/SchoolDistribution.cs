@@ -37,6 +37,8 @@ public static partial class SchoolDistribution
             "deletes expired idempotency keys of every school every 10 minutes: a multi-shard DELETE, run on each shard in parallel"),
         new("Writes/IdempotencyKeySweeper.cs", "min(created_at) from idempotency_keys",
             "finds the oldest expired idempotency key, where the sweep starts: a multi-shard aggregate, one row from each shard"),
+        new("Privacy/RetentionJob.cs", "select school_id from schools order by school_id",
+            "the retention job lists every school once a round, then works school by school: a multi-shard read of one small table"),
         new("Schools/SchoolEndpoints.cs", "school_id = any(@approved)",
             "lists the caller's approved schools: school_id = any(array) is routed to the shards of those schools only"),
         new("Clients/ApiClients.cs", "school_id = any(@ids)",
