@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Loads demo data of a chosen size with binary COPY into a throwaway PostgreSQL, starts the service in
-# Release and a bare Kestrel + Npgsql endpoint on the same SQL, drives both with wrk over loopback, and
-# prints a table of the scenarios and the ratios between them.
+# Release and a bare Kestrel + Npgsql endpoint on the same SQL, each in a process of its own, warms both,
+# drives them with wrk over loopback in rounds (a bare floor and the service's answers in the opposite
+# order each round), and prints each run, the medians and spread of the rounds, and the ratios.
 # Arguments go to the benchmark: --records N (1e6 by default; 1e7, 1e8 take their time)
-#   --schools N (1000) --seconds N (10 a scenario) --connections N (32)
+#   --schools N (1000) --seconds N (10 a scenario) --connections N (32) --rounds N (3) --warm N (20 s a path)
+#   --only words --set Name=value
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/postgres.sh
@@ -38,4 +40,5 @@ dotnet build src/StatsApi/StatsApi.csproj -c Release -nologo -v quiet -clp:Error
 dotnet build bench/StatsApi.Bench/StatsApi.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 # The HTTP scenarios run the service itself as a separate process on a loopback port.
 export STATSAPI_DLL="$PWD/src/StatsApi/bin/Release/net10.0/StatsApi.dll"
-dotnet bench/StatsApi.Bench/bin/Release/net10.0/StatsApi.Bench.dll "$@"
+# Nothing reads standard input: the bench runs unattended.
+dotnet bench/StatsApi.Bench/bin/Release/net10.0/StatsApi.Bench.dll "$@" </dev/null

@@ -7,16 +7,19 @@ using Npgsql;
 
 /// <summary>
 /// The floor the service is measured against: Kestrel and Npgsql running the summary's own SQL over
-/// the per-school rollup, and a constant JSON answer, with no authentication, limits or logging.
+/// the per-school rollup, and a constant JSON answer, with no authentication, limits or logging. It runs
+/// as a process of its own (the bench started with --bare-server PORT), so it shares neither the bench's
+/// garbage collector nor its thread pool, as the service does not.
 /// </summary>
 internal static class BareServer
 {
-    public static async Task<WebApplication> StartAsync(string connectionString, int port)
+    public static async Task RunAsync(string connectionString, int port)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        var dataSource = NpgsqlDataSource.Create(connectionString);
+        // As the outside bench's baseline does: statements prepared, a pool as large as the service's.
+        var dataSource = NpgsqlDataSource.Create($"{connectionString};Max Auto Prepare=20;Maximum Pool Size=64");
         var app = builder.Build();
         app.MapGet("/bare/json", () => Results.Text("""{"status":"ok"}""", "application/json"));
         app.MapGet("/bare/summary", async (HttpContext http) =>
@@ -33,7 +36,6 @@ internal static class BareServer
             await reader.ReadAsync();
             return Results.Json(new { present = reader.GetInt64(0), absent = reader.GetInt64(1), late = reader.GetInt64(2), excused = reader.GetInt64(3) });
         });
-        await app.StartAsync();
-        return app;
+        await app.RunAsync();
     }
 }

@@ -2,7 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 
-/// <summary>The service as its own process in Release, configured as behind a TLS-terminating proxy on loopback.</summary>
+/// <summary>
+/// A server under measure as its own process: the service in Release, configured as behind a
+/// TLS-terminating proxy on loopback, or the bare floor.
+/// </summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -32,19 +35,37 @@ internal sealed class ServiceProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
+        return await LaunchAsync(start, baseAddress, "/health/ready");
+    }
+
+    /// <summary>The bare floor: this bench's own executable with --bare-server, on the same database.</summary>
+    public static async Task<ServiceProcess> StartBareAsync(string connectionString, int port)
+    {
+        var baseAddress = new Uri($"http://127.0.0.1:{port}");
+        var bench = Path.Combine(AppContext.BaseDirectory, "StatsApi.Bench.dll");
+        var start = new ProcessStartInfo("dotnet", [bench, "--bare-server", port.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ConnectionStrings__Default"] = connectionString;
+        return await LaunchAsync(start, baseAddress, "/bare/json");
+    }
+
+    private static async Task<ServiceProcess> LaunchAsync(ProcessStartInfo start, Uri baseAddress, string readyPath)
+    {
         var process = Process.Start(start)!;
-        // The service logs a JSON line per request; read and drop it so it never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        // The service logs a JSON line per request; drop the bytes unread so it never blocks on a full pipe,
+        // and the bench spends no CPU splitting and decoding lines the machine's two cores are measured on.
+        _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
+        _ = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
         var service = new ServiceProcess(process, baseAddress);
         using var http = new HttpClient { BaseAddress = baseAddress };
         for (var attempt = 0; attempt < 240; attempt++)
         {
             try
             {
-                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
+                if ((await http.GetAsync(readyPath)).IsSuccessStatusCode)
                 {
                     return service;
                 }
@@ -58,7 +79,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
             }
             await Task.Delay(250);
         }
-        throw new InvalidOperationException("The service did not become ready in a minute.");
+        throw new InvalidOperationException($"{start.FileName} {string.Join(' ', start.ArgumentList)} did not become ready in a minute.");
     }
 
     /// <summary>The resident set size of the service process, in MB.</summary>

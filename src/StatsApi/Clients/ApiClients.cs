@@ -216,20 +216,28 @@ public sealed class ApiClients(NpgsqlDataSource dataSource)
         return revoked;
     }
 
-    /// <summary>The active client these credentials belong to, or null; the secret is compared in constant time.</summary>
-    public async Task<ApiClient?> AuthenticateAsync(string clientId, string secret, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The active client these credentials belong to, or null (the secret is compared in constant time), and
+    /// the key that signs now (<see cref="SigningKeys.SigningKeyQuery"/>): one round trip for what the token
+    /// endpoint needs, where a second trip for the key was a fifth of a token's cost.
+    /// </summary>
+    public async Task<(ApiClient? Client, StoredSigningKey? SigningKey)> AuthenticateForIssueAsync(string clientId, string secret, SigningKeys keys,
+        CancellationToken cancellationToken = default)
     {
         if (!ClientSecrets.IsClientIdShaped(clientId))
         {
             // Never a database trip for what cannot be a client id (a NUL, say, or 10 KB of text).
             ClientSecrets.Matches(secret, UnknownClientHash);
-            return null;
+            return (null, null);
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<StoredClient>(
-            $"select {IssuingColumns}, secret_hash from api_clients where client_id = @clientId", new { clientId });
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"select {IssuingColumns}, secret_hash from api_clients where client_id = @clientId;\n{SigningKeys.SigningKeyQuery}",
+            new { clientId, delay = keys.ActivationDelay }, cancellationToken: cancellationToken));
+        var row = await results.ReadSingleOrDefaultAsync<StoredClient>();
+        var key = await results.ReadSingleOrDefaultAsync<StoredSigningKey>();
         var matches = ClientSecrets.Matches(secret, row?.SecretHash ?? UnknownClientHash);
-        return row is { RevokedAt: null } && matches ? row with { SecretHash = [] } : null;
+        return row is { RevokedAt: null } && matches ? (row with { SecretHash = [] }, key) : (null, null);
     }
 
     /// <summary>The active client whose secret this is: the person-token exchange names no client id, only the secret.</summary>

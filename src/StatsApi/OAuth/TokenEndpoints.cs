@@ -64,10 +64,10 @@ public static class TokenEndpoints
     }
 
     private static RouteHandlerBuilder MapIssue(RouteGroupBuilder group, string path, bool edxCompatible) =>
-        group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, IOptions<AuthOptions> auth, Npgsql.NpgsqlDataSource dataSource) =>
+        group.MapPost(path, (HttpContext http, ApiClients clients, TokenIssuer issuer, SigningKeys keys, IOptions<AuthOptions> auth, Npgsql.NpgsqlDataSource dataSource) =>
                 PersonTokenExchange.Applies(http.Request)
                     ? PersonTokenExchange.IssueAsync(http, clients, issuer, dataSource)
-                    : IssueAsync(http, clients, issuer, auth.Value, edxCompatible))
+                    : IssueAsync(http, clients, issuer, keys, auth.Value, edxCompatible))
             .LimitFailedAttempts()
             .AddOpenApiOperationTransformer(DescribeTokenRequestAsync);
 
@@ -203,7 +203,7 @@ public static class TokenEndpoints
         return Task.CompletedTask;
     }
 
-    private static async Task<Results<Ok<TokenResponse>, OAuthErrorAnswer>> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, AuthOptions auth, bool edxCompatible)
+    private static async Task<Results<Ok<TokenResponse>, OAuthErrorAnswer>> IssueAsync(HttpContext http, ApiClients clients, TokenIssuer issuer, SigningKeys keys, AuthOptions auth, bool edxCompatible)
     {
         // RFC 6749 section 5.1: token responses must never be cached.
         http.Response.Headers.CacheControl = "no-store";
@@ -218,7 +218,7 @@ public static class TokenEndpoints
         {
             return InvalidClient(http, request.ClientId, "Client authentication is required: HTTP Basic, or client_id and client_secret in the body.");
         }
-        var client = await clients.AuthenticateAsync(request.ClientId, request.ClientSecret, http.RequestAborted);
+        var (client, signingKey) = await clients.AuthenticateForIssueAsync(request.ClientId, request.ClientSecret, keys, http.RequestAborted);
         if (client is null)
         {
             return InvalidClient(http, request.ClientId, UnknownClient);
@@ -249,7 +249,7 @@ public static class TokenEndpoints
         {
             return Error(http, OAuthFailure.InvalidRequest("token_type must be jwt or bearer."));
         }
-        var issued = await issuer.IssueAsync(client, scopes, http.RequestAborted);
+        var issued = await issuer.IssueAsync(client, scopes, signingKey, http.RequestAborted);
         var responseType = edxCompatible && "jwt".Equals(tokenType, StringComparison.OrdinalIgnoreCase) ? "JWT" : "Bearer";
         return TypedResults.Ok(new TokenResponse(issued.AccessToken, responseType, issued.ExpiresIn, issued.Scope));
     }

@@ -17,8 +17,12 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, CancellationToken cancellationToken = default) =>
+        IssueAsync(client, scopes, signingKey: null, cancellationToken);
+
+    /// <summary>A client's own token, signed with the key read together with the client when that was done (else read now).</summary>
+    public Task<IssuedToken> IssueAsync(ApiClient client, IReadOnlyList<string> scopes, StoredSigningKey? signingKey, CancellationToken cancellationToken = default) =>
         IssueAsync(StatsApiMetrics.ClientCredentials, client.ClientId, client, client.Schools, scopes,
-            TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], cancellationToken);
+            TimeSpan.FromMinutes(tokens.Value.LifetimeMinutes), [], signingKey, cancellationToken);
 
     /// <summary>A token that acts for a person through a client: sub is the person, role theirs, schools theirs within the client's.</summary>
     public Task<IssuedToken> IssueForPersonAsync(ApiClient client, Person person, IReadOnlyList<string> schools, IReadOnlyList<string> scopes,
@@ -32,10 +36,10 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
                 [PersonClaims.ClientSecretBinding] = secretBinding,
                 [Revocations.PersonGenerationClaim] = person.Generation,
             },
-            cancellationToken);
+            signingKey: null, cancellationToken);
 
     private async Task<IssuedToken> IssueAsync(string grant, string subject, ApiClient client, IReadOnlyList<string> schools, IReadOnlyList<string> scopes, TimeSpan lifetime,
-        Dictionary<string, object> extra, CancellationToken cancellationToken)
+        Dictionary<string, object> extra, StoredSigningKey? signingKey, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var scope = string.Join(' ', scopes);
@@ -57,7 +61,7 @@ public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IO
             NotBefore = now,
             Expires = now + lifetime,
             TokenType = "at+jwt",
-            SigningCredentials = await keys.GetSigningCredentialsAsync(cancellationToken),
+            SigningCredentials = signingKey is null ? await keys.GetSigningCredentialsAsync(cancellationToken) : await keys.CredentialsOfAsync(signingKey, cancellationToken),
             Claims = claims,
         });
         StatsApiMetrics.TokenIssued(grant);

@@ -16,7 +16,7 @@ public static class TelemetryServices
     /// Traces and metrics of ASP.NET Core, HttpClient and Npgsql, and the StatsApi meter: exported over
     /// OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set (the exporter reads the other OTEL_* settings), and
     /// served to Prometheus on Telemetry:MetricsUrls when that is set. Tracing is on even with no
-    /// exporter: every request then has the trace id that its X-Request-Id repeats.
+    /// exporter, sampling nothing: every request then has the trace id that its X-Request-Id repeats.
     /// </summary>
     public static IHostApplicationBuilder AddStatsApiTelemetry(this IHostApplicationBuilder builder)
     {
@@ -42,6 +42,12 @@ public static class TelemetryServices
             if (otlp)
             {
                 tracing.AddOtlpExporter();
+            }
+            else
+            {
+                // With no exporter, no span is read: a request keeps its trace id (its X-Request-Id, and a
+                // caller's traceparent is carried on), but no span is filled in, tagged and then thrown away.
+                tracing.SetSampler(new AlwaysOffSampler());
             }
         });
         if (otlp || scraped)

@@ -12,6 +12,9 @@ namespace StatsApi.Tokens;
 
 public sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk, DateTime CreatedAt);
 
+/// <summary>A row of <see cref="SigningKeys.SigningKeyQuery"/>: the private key as stored (encrypted, or not).</summary>
+public sealed record StoredSigningKey(string Kid, string Algorithm, byte[] PrivateKey, string Protection);
+
 /// <summary>
 /// The token service's asymmetric keys, persisted in the database. Three are published: the next key
 /// (made by a rotation, not yet signing), the current one, and the previous one, so tokens signed
@@ -122,18 +125,34 @@ public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptio
         }
     }
 
+    /// <summary>
+    /// The statement that finds the key that signs now: the newest one published long enough (@delay
+    /// seconds). Read at every issue, so a rotation on any instance takes effect on all of them at once;
+    /// the token endpoint runs it in the round trip that reads the client (<see cref="ActivationDelay"/>).
+    /// </summary>
+    public const string SigningKeyQuery = """
+        select kid, algorithm, private_key, protection from signing_keys
+        where retired_at is null
+        order by case when created_at <= now() - make_interval(secs => @delay) then created_at end desc nulls last,
+                 created_at
+        limit 1
+        """;
+
+    /// <summary>The @delay of <see cref="SigningKeyQuery"/>.</summary>
+    public double ActivationDelay => options.Value.KeyActivationDelaySeconds;
+
     /// <summary>The credentials of the key that signs now: the newest one published long enough.</summary>
     public async Task<SigningCredentials> GetSigningCredentialsAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var key = await connection.QuerySingleOrDefaultAsync<(string Kid, string Algorithm, byte[] PrivateKey, string Protection)>("""
-            select kid, algorithm, private_key, protection from signing_keys
-            where retired_at is null
-            order by case when created_at <= now() - make_interval(secs => @delay) then created_at end desc nulls last,
-                     created_at
-            limit 1
-            """, new { delay = (double)options.Value.KeyActivationDelaySeconds });
-        if (key.Kid is null)
+        var key = await connection.QuerySingleOrDefaultAsync<StoredSigningKey>(SigningKeyQuery, new { delay = ActivationDelay });
+        return await CredentialsOfAsync(key, cancellationToken);
+    }
+
+    /// <summary>The credentials of the key <see cref="SigningKeyQuery"/> found.</summary>
+    public async Task<SigningCredentials> CredentialsOfAsync(StoredSigningKey? key, CancellationToken cancellationToken = default)
+    {
+        if (key?.Kid is null)
         {
             throw new InvalidOperationException("No signing key exists; the service creates one at start-up or with 'keys rotate'.");
         }

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Microsoft.IdentityModel.JsonWebTokens;
+using StatsApi.Clients;
+using StatsApi.Tests.Infrastructure;
+using StatsApi.Tokens;
+
+namespace StatsApi.Tests;
+
+/// <summary>What a request no longer pays for (docs/performance.md), and that no shortcut changes an answer.</summary>
+public class HotPathShortcutTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
+{
+    // Spans are not recorded when there is no exporter to send them to; the trace itself must survive that.
+    [Fact]
+    public async Task WithNoExporterARequestStillJoinsItsCallersTrace()
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        using var traced = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        traced.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+
+        var joined = await app.CreateClient().SendAsync(traced);
+        var own = (await app.CreateClient().GetAsync("/health/live")).Headers.GetValues("X-Request-Id").Single();
+
+        Assert.Equal(traceId, joined.Headers.GetValues("X-Request-Id").Single());
+        Assert.Matches("^[0-9a-f]{32}$", own);
+        Assert.NotEqual(traceId, own);
+    }
+
+    // The signing key is read in the client's round trip, not cached: a rotation made by another instance
+    // (here, straight in the table, as `keys rotate` on another host would) signs the very next token.
+    [Fact]
+    public async Task TheKeyReadWithTheClientIsTheOneThatSignsNowEvenAfterAnotherInstanceRotates()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var before = await KidOfNextTokenAsync(credentials);
+
+        await using var other = app.CreateRestarted();
+        var rotated = await other.Services.GetRequiredService<SigningKeys>().RotateAsync();
+
+        Assert.NotEqual(before, rotated.Kid);
+        Assert.Equal(rotated.Kid, await KidOfNextTokenAsync(credentials));
+    }
+
+    // One round trip reads both; a wrong secret or a revoked client must still get nothing from it.
+    [Fact]
+    public async Task AWrongSecretOrARevokedClientStillGetsNoToken()
+    {
+        var credentials = await app.CreateClientAsync(["oakwood-primary"]);
+        var client = app.CreateClient();
+
+        var wrong = await PostTokenAsync(client, credentials.Client.ClientId, credentials.ClientSecret[..^1] + "x");
+        await using (var connection = await app.DataSource.OpenConnectionAsync())
+        {
+            await connection.ExecuteAsync("update api_clients set revoked_at = now() where client_id = @id", new { id = credentials.Client.ClientId });
+        }
+        var revoked = await PostTokenAsync(client, credentials.Client.ClientId, credentials.ClientSecret);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+    }
+
+    private async Task<string?> KidOfNextTokenAsync(ClientCredentials credentials)
+    {
+        var response = await PostTokenAsync(app.CreateClient(), credentials.Client.ClientId, credentials.ClientSecret);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return new JsonWebToken(body.GetProperty("access_token").GetString()).Kid;
+    }
+
+    private static Task<HttpResponseMessage> PostTokenAsync(HttpClient client, string id, string secret)
+    {
+        client.DefaultRequestHeaders.Authorization = StatsApiFactory.BasicAuth(id, secret);
+        return client.PostAsync("/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }));
+    }
+}
