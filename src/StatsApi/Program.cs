@@ -1,6 +1,7 @@
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
+using StatsApi.Changes;
 using StatsApi.Clients;
 using StatsApi.Courses;
 using StatsApi.Data;
@@ -40,6 +41,7 @@ static void Compose(WebApplicationBuilder builder, bool isCommand)
     builder.AddStatsApiRateLimits();
     builder.AddStatsApiWrites();
     builder.AddStatsApiAttendance();
+    builder.AddStatsApiChanges();
     builder.AddStatsApiPortal();
     builder.AddStatsApiSettingsValidation();
 }
@@ -64,6 +66,7 @@ static async Task ServeAsync(WebApplication app)
     app.MapCourses();
     app.MapLessons();
     app.MapMarks();
+    app.MapChanges();
     app.MapApiTokens();
     app.MapClientAdmin();
     app.MapPortal();
