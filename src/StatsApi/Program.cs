@@ -66,6 +66,7 @@ static async Task ServeAsync(WebApplication app)
     app.MapCourses();
     app.MapLessons();
     app.MapMarks();
+    app.MapMarkExport();
     app.MapChanges();
     app.MapApiTokens();
     app.MapClientAdmin();

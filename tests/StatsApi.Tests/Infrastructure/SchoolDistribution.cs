@@ -37,6 +37,8 @@ public static partial class SchoolDistribution
             "deletes expired idempotency keys of every school every 10 minutes: a multi-shard DELETE, run on each shard in parallel"),
         new("Writes/IdempotencyKeySweeper.cs", "min(created_at) from idempotency_keys",
             "finds the oldest expired idempotency key, where the sweep starts: a multi-shard aggregate, one row from each shard"),
+        new("Changes/ChangeLogPruner.cs", "select distinct school_id from change_log",
+            "finds the schools whose change log holds changes past the retention, every hour: a multi-shard read of change_log_by_age; each is then pruned on its own shard"),
         new("Schools/SchoolEndpoints.cs", "school_id = any(@approved)",
             "lists the caller's approved schools: school_id = any(array) is routed to the shards of those schools only"),
         new("Clients/ApiClients.cs", "school_id = any(@ids)",
