@@ -105,6 +105,10 @@ var bareJson = await Scenario("bare: constant JSON, Kestrel", bareAddress, reque
 var forbidden = await Scenario("403: an unapproved school (no SQL)", service.BaseAddress, requests["forbidden"]);
 var limited = await Scenario("429: a free client over its quota (no SQL)", service.BaseAddress, requests["limited"]);
 var live = await Scenario("GET /health/live (no token)", service.BaseAddress, requests["live"]);
+if (only is null || only.Any(word => word.Equals("export", StringComparison.OrdinalIgnoreCase)))
+{
+    await ExportBench.RunAsync(service, dataSource, Admin);
+}
 
 Console.WriteLine();
 Console.WriteLine("ratios, in this run:");

@@ -52,20 +52,28 @@ begin
     return null;
 end $$;
 
--- A mark changes its lesson's representation too (its count of marks).
+-- A mark changes its lesson's representation too (its count of marks). The lesson is read under the school
+-- passed in, which Citus routes to the local shard.
+create function change_log_note_mark(school text, lesson bigint, student bigint) returns void
+language plpgsql as $$
+declare
+    course bigint;
+    teacher bigint;
+begin
+    select l.course_id, l.teacher_id into course, teacher from lessons l where l.school_id = school and l.lesson_id = lesson;
+    perform change_log_note(school, 'mark', lesson::text || ':' || student::text,
+        jsonb_build_object('lesson_id', lesson, 'student_id', student, 'course_id', course, 'teacher_id', teacher));
+    perform change_log_note(school, 'lesson', lesson::text,
+        jsonb_build_object('lesson_id', lesson, 'course_id', course, 'teacher_id', teacher));
+end $$;
+
 create function change_log_on_mark() returns trigger
 language plpgsql as $$
 declare
     r attendance_records;
-    course bigint;
-    teacher bigint;
 begin
     r := case when tg_op = 'DELETE' then old else new end;
-    select l.course_id, l.teacher_id into course, teacher from lessons l where l.school_id = r.school_id and l.lesson_id = r.lesson_id;
-    perform change_log_note(r.school_id, 'mark', r.lesson_id::text || ':' || r.student_id::text,
-        jsonb_build_object('lesson_id', r.lesson_id, 'student_id', r.student_id, 'course_id', course, 'teacher_id', teacher));
-    perform change_log_note(r.school_id, 'lesson', r.lesson_id::text,
-        jsonb_build_object('lesson_id', r.lesson_id, 'course_id', course, 'teacher_id', teacher));
+    perform change_log_note_mark(r.school_id, r.lesson_id, r.student_id);
     return null;
 end $$;
 
@@ -115,6 +123,6 @@ create trigger change_log_courses after insert or update or delete on courses
 -- final. Called with the school so that, under Citus, it can be distributed by that argument and run on the
 -- worker that holds the school's log, whose transaction ids the log's rows carry (docs/scale-out.md).
 create function change_log_horizon(school text) returns xid8
-language sql stable as $$
+language sql as $$
     select pg_snapshot_xmin(pg_current_snapshot()) where school is not null;
 $$;

@@ -298,6 +298,11 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         { "the change feed's cursors", Admin, "", "200" },
         { "the change feed's cursors", Teacher, "", "200" },
         { "the change feed's cursors", Student, "", "200" },
+
+        { "export a term's marks", App, "", "200" },
+        { "export a term's marks", Admin, "", "200" },
+        { "export a term's marks", Teacher, "", "200" },
+        { "export a term's marks", Student, "", "200" },
     };
 
     [Theory]
@@ -391,6 +396,8 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
                 return await client.GetAsync($"{Base}/changes?types=lessons&limit=5");
             case "the change feed's cursors":
                 return await client.GetAsync($"{Base}/changes/available");
+            case "export a term's marks":
+                return await client.GetAsync($"{Base}/attendance/export?from={AccessTableFactory.Day}&to={AccessTableFactory.Day}");
             default:
                 throw new ArgumentException($"No request for '{operation}'.", nameof(operation));
         }
@@ -425,6 +432,7 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         ["a person's API tokens"] = ["a person's API tokens"],
         ["the client registry (`/v1/admin/clients`)"] = ["the client registry"],
         ["the change feed (`/changes`, `/changes/available`)"] = ["follow the change feed", "the change feed's cursors"],
+        ["the term export (`/attendance/export`)"] = ["export a term's marks"],
     };
 
     [Theory]
@@ -508,6 +516,20 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         Assert.DoesNotContain(w["LO"], student);
         Assert.DoesNotContain(w["LC"], student);
         Assert.Superset(new HashSet<long> { w["LT"], w["LO"], w["LC"] }, await LessonsInFeedAsync(w.Admin));
+    }
+
+    [Fact]
+    public async Task TheExportHoldsTheMarksEachCallerMayRead()
+    {
+        var w = await app.WorldAsync();
+        async Task<List<string>> ExportedAsync(HttpClient client) =>
+            [.. (await client.GetStringAsync($"{AccessWorld.Base}/attendance/export?from={AccessTableFactory.Day}&to={AccessTableFactory.Day}"))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("mark_id").GetString()!)];
+        string Mark(string lesson, string student) => $"{w[lesson]}:{w[student]}";
+
+        Assert.Equal([Mark("LT", "S"), Mark("LT", "S2"), Mark("LO", "S3"), Mark("LC", "S3")], await ExportedAsync(w.Application));
+        Assert.Equal([Mark("LT", "S"), Mark("LT", "S2"), Mark("LC", "S3")], await ExportedAsync(w.Teacher));
+        Assert.Equal([Mark("LT", "S")], await ExportedAsync(w.Student));
     }
 
     [Fact]

@@ -32,12 +32,12 @@ internal static class ChangeLog
             select object_type, object_key, ref::text as ref, txid::text::bigint as txid, change_id
             from change_log
             where school_id = @school
-              and txid < @horizon::text::xid8
+              and txid < @xmin::text::xid8
               and (txid, change_id) > (@txid::text::xid8, @change)
               and object_type = any(@objects)
             order by txid, change_id
             limit @limit
-            """, new { school = after.School, horizon, txid = after.Txid, change = after.Change, objects, limit },
+            """, new { school = after.School, xmin = horizon, txid = after.Txid, change = after.Change, objects, limit },
             transaction, cancellationToken: cancellationToken))).ToList();
 
     /// <summary>The last final row of the school's log, null when it holds none.</summary>
@@ -46,9 +46,9 @@ internal static class ChangeLog
     {
         var newest = await connection.QuerySingleOrDefaultAsync<Stored>(new CommandDefinition("""
             select txid::text::bigint as txid, change_id as change from change_log
-            where school_id = @school and txid < @horizon::text::xid8
+            where school_id = @school and txid < @xmin::text::xid8
             order by txid desc, change_id desc limit 1
-            """, new { school, horizon }, transaction, cancellationToken: cancellationToken));
+            """, new { school, xmin = horizon }, transaction, cancellationToken: cancellationToken));
         return newest is Stored n ? new ChangePosition(school, n.Txid, n.Change) : null;
     }
 }

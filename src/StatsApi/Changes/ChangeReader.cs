@@ -31,22 +31,22 @@ internal sealed class ChangeReader(HttpContext http, NpgsqlConnection connection
 
         var lessonIds = Ids("lesson", r => r.LessonId).Union(Ids("mark", r => r.LessonId)).ToArray();
         var lessons = await ByKeyAsync<LessonResponse, long>(
-            $"select {LessonLookup.Columns} from lessons l where l.school_id = @school and l.lesson_id = any(@ids)", new { school, ids = lessonIds }, l => l.LessonId);
+            $"select {LessonLookup.Columns} from lessons l where l.school_id = @school and l.lesson_id = any(@lessonIds)", new { school, lessonIds }, l => l.LessonId);
         var courses = await ByKeyAsync<CourseResponse, long>(
-            $"select {CourseLookup.Columns} from courses where school_id = @school and course_id = any(@ids)", new { school, ids = Ids("course", r => r.CourseId) }, c => c.CourseId);
+            $"select {CourseLookup.Columns} from courses where school_id = @school and course_id = any(@courseIds)", new { school, courseIds = Ids("course", r => r.CourseId) }, c => c.CourseId);
         var users = await ByKeyAsync<UserResponse, long>(
-            $"select {People.Columns} from users where school_id = @school and user_id = any(@ids)", new { school, ids = Ids("user", r => r.UserId) }, u => u.UserId);
+            $"select {People.Columns} from users where school_id = @school and user_id = any(@userIds)", new { school, userIds = Ids("user", r => r.UserId) }, u => u.UserId);
         var markRefs = refs.Where((_, i) => rows[i].ObjectType == "mark").ToList();
         var marks = await ByKeyAsync<MarkResponse, (long, long)>($"""
             select {MarkEndpoints.Columns} from attendance_records
-            where school_id = @school and (lesson_id, student_id) in (select * from unnest(@lessons, @students))
-            """, new { school, lessons = markRefs.Select(r => r.LessonId ?? 0).ToArray(), students = markRefs.Select(r => r.StudentId ?? 0).ToArray() },
+            where school_id = @school and (lesson_id, student_id) in (select * from unnest(@markLessons, @markStudents))
+            """, new { school, markLessons = markRefs.Select(r => r.LessonId ?? 0).ToArray(), markStudents = markRefs.Select(r => r.StudentId ?? 0).ToArray() },
             m => (m.LessonId, m.StudentId));
         var enrolmentRefs = refs.Where((_, i) => rows[i].ObjectType == "enrolment").ToList();
         var enrolments = await ByKeyAsync<EnrolmentResponse, (long, long)>($"""
             select {EnrolmentEndpoints.Columns} from enrolments
-            where school_id = @school and (course_id, student_id) in (select * from unnest(@courses, @students))
-            """, new { school, courses = enrolmentRefs.Select(r => r.CourseId ?? 0).ToArray(), students = enrolmentRefs.Select(r => r.StudentId ?? 0).ToArray() },
+            where school_id = @school and (course_id, student_id) in (select * from unnest(@enrolmentCourses, @enrolmentStudents))
+            """, new { school, enrolmentCourses = enrolmentRefs.Select(r => r.CourseId ?? 0).ToArray(), enrolmentStudents = enrolmentRefs.Select(r => r.StudentId ?? 0).ToArray() },
             e => (e.CourseId, e.StudentId));
 
         var changes = new List<ChangeResponse>();

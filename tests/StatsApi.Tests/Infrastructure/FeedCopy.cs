@@ -112,6 +112,27 @@ public sealed class FeedCopy
         return rows.ToDictionary(r => r.Id, r => r.Value, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Follows the feed until the copy equals the server's rows: the feed serves a change once every transaction
+    /// that began before it has ended, and other tests' transactions on the same cluster hold that back a while.
+    /// </summary>
+    public async Task CatchUpWithAsync(HttpClient client, NpgsqlConnection connection, string what, int limit = 50, List<FeedCopy>? pages = null)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var read = await CatchUpAsync(client, limit);
+            pages?.AddRange(read);
+            var server = await ServerAsync(connection, School);
+            if (DateTime.UtcNow > deadline || (server.Count == _objects.Count && server.All(e => _objects.TryGetValue(e.Key, out var v) && v == e.Value)))
+            {
+                AssertSame(server, _objects, what);
+                return;
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static void AssertSame(IReadOnlyDictionary<string, string> expected, IReadOnlyDictionary<string, string> actual, string what)
     {
         var missing = expected.Where(e => !actual.TryGetValue(e.Key, out var v) || v != e.Value).Select(e => $"{e.Key}={e.Value} (copy: {actual.GetValueOrDefault(e.Key) ?? "none"})").Take(10).ToList();

@@ -87,6 +87,18 @@ public static partial class SchoolDistribution
         ["approved"] = "text[]",
         ["lifetime"] = "interval",
         ["horizon"] = "interval",
+        ["lessonIds"] = "bigint[]",
+        ["courseIds"] = "bigint[]",
+        ["userIds"] = "bigint[]",
+        ["markLessons"] = "bigint[]",
+        ["markStudents"] = "bigint[]",
+        ["enrolmentCourses"] = "bigint[]",
+        ["enrolmentStudents"] = "bigint[]",
+        ["objects"] = "text[]",
+        ["xmin"] = "bigint",
+        ["txid"] = "bigint",
+        ["change"] = "bigint",
+        ["days"] = "integer",
     };
 
     /// <summary>The tables of the database that hold school data: every table but the reference tables.</summary>
