@@ -156,6 +156,10 @@ foreach (var (scenario, runs) in results.Where(r => r.Value.Count > 0))
     Console.WriteLine($"{scenario.Name,-46} {Median(rates),9:N0} {(rates.Max() - rates.Min()) / Median(rates),7:P0} {p50,8:F2} {p99,8:F2} {p99 / p50,8:F1}");
 }
 Console.WriteLine($"service RSS, the most seen after a scenario: {peakRss:F0} MB  (target < 250)");
+if (only is null || only.Any(word => word.Equals("export", StringComparison.OrdinalIgnoreCase)))
+{
+    await ExportBench.RunAsync(service, dataSource, Admin);
+}
 
 Console.WriteLine();
 Console.WriteLine("ratios, each taken within a round, then the median and the range of the rounds:");
@@ -385,6 +389,17 @@ async Task<string> DeleteRequestsAsync()
     await System.IO.File.WriteAllLinesAsync(path, made.Where(l => bySchool.ContainsKey(l.SchoolId))
         .Select(l => $"DELETE\t/v1/schools/{l.SchoolId}/lessons/{l.LessonId}\t{bySchool[l.SchoolId]}\t\t"));
     return path;
+}
+
+// The service's own command line, as an operator runs it: what the export bench sets up with.
+async Task<string> Admin(params string[] arguments)
+{
+    var start = new ProcessStartInfo("dotnet", [serviceDll, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true };
+    start.Environment["ConnectionStrings__Default"] = connectionString;
+    using var process = Process.Start(start)!;
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{string.Join(' ', arguments)}: {await process.StandardError.ReadToEndAsync()}");
 }
 
 async Task<double> TimeAsync<T>(Func<Task<T>> run)

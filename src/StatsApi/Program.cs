@@ -1,6 +1,7 @@
 using StatsApi.Admin;
 using StatsApi.Attendance;
 using StatsApi.Auth;
+using StatsApi.Changes;
 using StatsApi.Clients;
 using StatsApi.Courses;
 using StatsApi.Data;
@@ -42,6 +43,7 @@ static void Compose(WebApplicationBuilder builder, bool isCommand)
     builder.AddStatsApiWrites();
     builder.AddStatsApiPrivacy();
     builder.AddStatsApiAttendance();
+    builder.AddStatsApiChanges();
     builder.AddStatsApiPortal();
     builder.AddStatsApiSettingsValidation();
 }
@@ -66,6 +68,8 @@ static async Task ServeAsync(WebApplication app)
     app.MapCourses();
     app.MapLessons();
     app.MapMarks();
+    app.MapMarkExport();
+    app.MapChanges();
     app.MapApiTokens();
     app.MapPrivacy();
     app.MapClientAdmin();

@@ -304,6 +304,21 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         { "the client registry", Admin, "", "403 insufficient_scope" },
         { "the client registry", Teacher, "", "403 insufficient_scope" },
         { "the client registry", Student, "", "403 insufficient_scope" },
+
+        { "follow the change feed", App, "", "200" },
+        { "follow the change feed", Admin, "", "200" },
+        { "follow the change feed", Teacher, "", "200" },
+        { "follow the change feed", Student, "", "200" },
+
+        { "the change feed's cursors", App, "", "200" },
+        { "the change feed's cursors", Admin, "", "200" },
+        { "the change feed's cursors", Teacher, "", "200" },
+        { "the change feed's cursors", Student, "", "200" },
+
+        { "export a term's marks", App, "", "200" },
+        { "export a term's marks", Admin, "", "200" },
+        { "export a term's marks", Teacher, "", "200" },
+        { "export a term's marks", Student, "", "200" },
     };
 
     [Theory]
@@ -404,6 +419,12 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
                 }
             case "the client registry":
                 return await client.GetAsync("/v1/admin/clients");
+            case "follow the change feed":
+                return await client.GetAsync($"{Base}/changes?types=lessons&limit=5");
+            case "the change feed's cursors":
+                return await client.GetAsync($"{Base}/changes/available");
+            case "export a term's marks":
+                return await client.GetAsync($"{Base}/attendance/export?from={AccessTableFactory.Day}&to={AccessTableFactory.Day}");
             default:
                 throw new ArgumentException($"No request for '{operation}'.", nameof(operation));
         }
@@ -439,6 +460,8 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         ["a person's export, the record of disclosures"] = ["a person's export", "a student's disclosures"],
         ["erase a person"] = ["erase a person"],
         ["the client registry (`/v1/admin/clients`)"] = ["the client registry"],
+        ["the change feed (`/changes`, `/changes/available`)"] = ["follow the change feed", "the change feed's cursors"],
+        ["the term export (`/attendance/export`)"] = ["export a term's marks"],
     };
 
     [Theory]
@@ -491,6 +514,51 @@ public class AccessTableTests(AccessTableFactory app) : IClassFixture<AccessTabl
         Assert.Equal([w["LO"], w["LC"]], LessonsOf(await (await w.Application.GetAsync(marks)).JsonAsync()));
         Assert.Equal([w["LC"]], LessonsOf(await (await w.Teacher.GetAsync(marks)).JsonAsync()));
         Assert.Equal(1, Total(await (await w.Student.GetAsync(Summary)).JsonAsync()));
+    }
+
+    [Fact]
+    public async Task TheChangeFeedCarriesWhatTheListsShowEachCaller()
+    {
+        var w = await app.WorldAsync();
+        async Task<HashSet<long>> LessonsInFeedAsync(HttpClient client)
+        {
+            var seen = new HashSet<long>();
+            var next = $"{AccessWorld.Base}/changes?types=lessons&limit=1000";
+            while (true)
+            {
+                var page = await (await client.GetAsync(next)).JsonAsync();
+                seen.UnionWith(page.GetProperty("data").EnumerateArray().Select(c => c.GetProperty("key").GetProperty("lesson_id").GetInt64()));
+                if (!page.GetProperty("has_more").GetBoolean())
+                {
+                    return seen;
+                }
+                next = page.GetProperty("next").GetString()!;
+            }
+        }
+
+        var teacher = await LessonsInFeedAsync(w.Teacher);
+        Assert.Contains(w["LT"], teacher);
+        Assert.Contains(w["LC"], teacher);
+        Assert.DoesNotContain(w["LO"], teacher);
+        var student = await LessonsInFeedAsync(w.Student);
+        Assert.Contains(w["LT"], student);
+        Assert.DoesNotContain(w["LO"], student);
+        Assert.DoesNotContain(w["LC"], student);
+        Assert.Superset(new HashSet<long> { w["LT"], w["LO"], w["LC"] }, await LessonsInFeedAsync(w.Admin));
+    }
+
+    [Fact]
+    public async Task TheExportHoldsTheMarksEachCallerMayRead()
+    {
+        var w = await app.WorldAsync();
+        async Task<List<string>> ExportedAsync(HttpClient client) =>
+            [.. (await client.GetStringAsync($"{AccessWorld.Base}/attendance/export?from={AccessTableFactory.Day}&to={AccessTableFactory.Day}"))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("mark_id").GetString()!)];
+        string Mark(string lesson, string student) => $"{w[lesson]}:{w[student]}";
+
+        Assert.Equal([Mark("LT", "S"), Mark("LT", "S2"), Mark("LO", "S3"), Mark("LC", "S3")], await ExportedAsync(w.Application));
+        Assert.Equal([Mark("LT", "S"), Mark("LT", "S2"), Mark("LC", "S3")], await ExportedAsync(w.Teacher));
+        Assert.Equal([Mark("LT", "S")], await ExportedAsync(w.Student));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class ArchitectureTests
         // Middle: what every request passes through.
         "Health", "Telemetry", "Tokens", "Auth", "Standbys", "Logging", "Docs", "RateLimiting", "Writes", "Privacy",
         // Top: the features a user calls, then the doors they are served through.
-        "Schools", "Users", "Courses", "Lessons", "Attendance", "PersonTokens", "Clients", "OAuth", "Portal", "Hosting", "Admin",
+        "Schools", "Users", "Courses", "Lessons", "Attendance", "Changes", "PersonTokens", "Clients", "OAuth", "Portal", "Hosting", "Admin",
     ];
 
     private static readonly string Source = Repository.PathOf("src/StatsApi");

@@ -30,7 +30,7 @@ public sealed class StudentMarksQuery : PageQuery
 /// <summary>Attendance marks: a lesson's register, one student's mark, and a student's marks over a range of days.</summary>
 public static class MarkEndpoints
 {
-    private const string Columns = "lesson_id, student_id, status, recorded_by, recorded_at, version";
+    internal const string Columns = "lesson_id, student_id, status, recorded_by, recorded_at, version";
 
     public static IEndpointRouteBuilder MapMarks(this IEndpointRouteBuilder routes)
     {

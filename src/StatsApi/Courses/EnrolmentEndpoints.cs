@@ -36,7 +36,7 @@ public static class EnrolmentEndpoints
 
     private sealed record StudentKey(long StudentId);
 
-    private const string Columns = "course_id, student_id, enrolled_on";
+    internal const string Columns = "course_id, student_id, enrolled_on";
 
     private static async Task<Results<Ok<Page<EnrolmentResponse>>, ValidationProblem, ProblemHttpResult>> ListAsync(
         HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, [FromRoute(Name = "course_id")] long courseId, [AsParameters] PageQuery page)

@@ -71,7 +71,7 @@ public sealed class TierLimiter(RequestDelegate next, QuotaStore quotas, IOption
         metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
 
     // A client's quotas are its own; a person acting through a tool has quotas of their own within that client.
-    private static string Partition(ClaimsPrincipal user)
+    internal static string Partition(ClaimsPrincipal user)
     {
         var client = Caller.ClientId(user) is { Length: > 0 } id ? id : "sub:" + user.FindFirst("sub")?.Value;
         return Caller.PersonId(user) is { } person ? FormattableString.Invariant($"{client}/{person}") : client;

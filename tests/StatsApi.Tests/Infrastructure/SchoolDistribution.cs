@@ -39,6 +39,8 @@ public static partial class SchoolDistribution
             "finds the oldest expired idempotency key, where the sweep starts: a multi-shard aggregate, one row from each shard"),
         new("Privacy/RetentionJob.cs", "select school_id from schools order by school_id",
             "the retention job lists every school once a round, then works school by school: a multi-shard read of one small table"),
+        new("Changes/ChangeLogPruner.cs", "select distinct school_id from change_log",
+            "finds the schools whose change log holds changes past the retention, every hour: a multi-shard read of change_log_by_age; each is then pruned on its own shard"),
         new("Schools/SchoolEndpoints.cs", "school_id = any(@approved)",
             "lists the caller's approved schools: school_id = any(array) is routed to the shards of those schools only"),
         new("Clients/ApiClients.cs", "school_id = any(@ids)",
@@ -87,6 +89,18 @@ public static partial class SchoolDistribution
         ["approved"] = "text[]",
         ["lifetime"] = "interval",
         ["horizon"] = "interval",
+        ["lessonIds"] = "bigint[]",
+        ["courseIds"] = "bigint[]",
+        ["userIds"] = "bigint[]",
+        ["markLessons"] = "bigint[]",
+        ["markStudents"] = "bigint[]",
+        ["enrolmentCourses"] = "bigint[]",
+        ["enrolmentStudents"] = "bigint[]",
+        ["objects"] = "text[]",
+        ["xmin"] = "bigint",
+        ["txid"] = "bigint",
+        ["change"] = "bigint",
+        ["days"] = "integer",
     };
 
     /// <summary>The tables of the database that hold school data: every table but the reference tables.</summary>
