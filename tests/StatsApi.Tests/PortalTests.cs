@@ -193,6 +193,70 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     }
 
     [Fact]
+    public async Task ChangingThePasswordEndsEveryOtherSessionOnEveryInstanceAndKeepsThisOne()
+    {
+        var email = NewEmail();
+        using var here = new PortalSession(app);
+        await here.SignUpAsync(email, Password);
+        // Another browser, signed in through another instance of the service: the cookie is read by either.
+        await using var instance = app.CreateRestarted();
+        using var elsewhere = new PortalSession(instance);
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.SignInAsync(email, Password)).Status);
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/portal")).Status);
+        using var copied = new PortalSession(app);
+        copied.Http.DefaultRequestHeaders.Add("Cookie", string.Join("; ", elsewhere.Cookies()));
+        Assert.Equal(HttpStatusCode.OK, (await copied.GetAsync("/portal")).Status);
+
+        const string NewPassword = "a different and longer passphrase";
+        var (wrong, wrongHtml, _) = await here.PostAsync("/portal/password",
+            [new("Password", "not the current one at all"), new("NewPassword", NewPassword), new("ConfirmPassword", NewPassword)]);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong);
+        Assert.Contains("The current password is wrong.", wrongHtml, StringComparison.Ordinal);
+        var (weak, weakHtml, _) = await here.PostAsync("/portal/password",
+            [new("Password", Password), new("NewPassword", "password1234"), new("ConfirmPassword", "password1234")]);
+        Assert.Equal(HttpStatusCode.BadRequest, weak);
+        Assert.Contains("id=\"NewPassword-error\">This password is among the first that are guessed", weakHtml, StringComparison.Ordinal);
+        var (shortOne, shortHtml, _) = await here.PostAsync("/portal/password",
+            [new("Password", Password), new("NewPassword", "too short"), new("ConfirmPassword", "too short")]);
+        Assert.Equal(HttpStatusCode.BadRequest, shortOne);
+        Assert.Contains("at least 12 characters", shortHtml, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/portal")).Status);
+
+        var (changed, _, location) = await here.PostAsync("/portal/password",
+            [new("Password", Password), new("NewPassword", NewPassword), new("ConfirmPassword", NewPassword)]);
+        Assert.Equal(HttpStatusCode.Redirect, changed);
+        var (_, done) = await here.GetAsync(location!);
+        Assert.Contains("Every other session of your account has ended.", done, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/portal")).Status);
+        // The other browser, on either instance, is sent to sign in again.
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.GetAsync("/portal")).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await copied.GetAsync("/portal")).Status);
+
+        using var later = new PortalSession(instance);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await later.SignInAsync(email, Password)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await later.SignInAsync(email, NewPassword)).Status);
+    }
+
+    [Fact]
+    public async Task SignOutEndsTheSessionACopiedCookieAndTheOtherBrowsersOnEveryInstance()
+    {
+        var email = NewEmail();
+        using var here = new PortalSession(app);
+        await here.SignUpAsync(email, Password);
+        var kept = here.Cookies();
+        await using var instance = app.CreateRestarted();
+        using var elsewhere = new PortalSession(instance);
+        await elsewhere.SignInAsync(email, Password);
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/portal")).Status);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await here.PostAsync("/portal/sign-out", [])).Status);
+        using var replayed = new PortalSession(instance);
+        replayed.Http.DefaultRequestHeaders.Add("Cookie", string.Join("; ", kept));
+        Assert.Equal(HttpStatusCode.Redirect, (await replayed.GetAsync("/portal")).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.GetAsync("/portal")).Status);
+    }
+
+    [Fact]
     public async Task PortalAdminsAddMakesAnAdministratorWhoSignsInAndListListsThem()
     {
         var email = NewEmail();

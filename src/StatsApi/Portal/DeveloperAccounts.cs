@@ -31,6 +31,8 @@ public sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider 
     public const int MinimumPasswordLength = 12;
     public const int MaximumPasswordLength = 128;
 
+    public static readonly string PasswordHint = $"At least {MinimumPasswordLength} characters. A few words you will remember work well.";
+
     /// <summary>Failures within <see cref="FailureWindow"/> that lock an address for <see cref="LockoutDuration"/>.</summary>
     public const int FailuresBeforeLockout = 5;
     public static readonly TimeSpan FailureWindow = TimeSpan.FromMinutes(15);
@@ -88,11 +90,9 @@ public sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider 
         var key = email.Trim().ToLowerInvariant();
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var lockedUntil = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
-            "select locked_until from portal_sign_in_failures where email_key = @key", new { key }, cancellationToken: cancellationToken));
-        if (lockedUntil is { } until && new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) > now)
+        if (await LockedUntilAsync(connection, key, now, cancellationToken) is { } until)
         {
-            return new SignInResult.LockedOut(new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)));
+            return new SignInResult.LockedOut(until);
         }
         var stored = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)?>(new CommandDefinition(
             "select account_id, password_hash from developer_accounts where lower(email) = @key", new { key }, cancellationToken: cancellationToken));
@@ -103,6 +103,47 @@ public sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider 
                 "delete from portal_sign_in_failures where email_key = @key", new { key }, cancellationToken: cancellationToken));
             return new SignInResult.Succeeded((await FindAsync(account.Id, cancellationToken))!);
         }
+        return await FailAsync(connection, key, now, cancellationToken);
+    }
+
+    /// <summary>
+    /// A new password for an account whose current one is typed again. A new stamp ends every other session, on
+    /// every instance; a wrong current password counts as a failed sign-in of the account, so a session left open
+    /// is no way to guess it.
+    /// </summary>
+    public async Task<SignInResult> ChangePasswordAsync(long accountId, string currentPassword, string newPassword, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var stored = await connection.QuerySingleAsync<(string Email, string Hash)>(new CommandDefinition(
+            "select email, password_hash from developer_accounts where account_id = @accountId", new { accountId }, cancellationToken: cancellationToken));
+        var key = stored.Email.Trim().ToLowerInvariant();
+        if (await LockedUntilAsync(connection, key, now, cancellationToken) is { } until)
+        {
+            return new SignInResult.LockedOut(until);
+        }
+        if (_hasher.VerifyHashedPassword(new DeveloperAccount(), stored.Hash, currentPassword) == PasswordVerificationResult.Failed)
+        {
+            return await FailAsync(connection, key, now, cancellationToken);
+        }
+        var changed = await connection.QuerySingleAsync<DeveloperAccount>(new CommandDefinition($"""
+            update developer_accounts set password_hash = @hash, security_stamp = @stamp where account_id = @accountId
+            returning {Columns}
+            """, new { accountId, hash = _hasher.HashPassword(new DeveloperAccount(), newPassword), stamp = NewStamp() },
+            cancellationToken: cancellationToken));
+        return new SignInResult.Succeeded(changed);
+    }
+
+    private static async Task<DateTimeOffset?> LockedUntilAsync(NpgsqlConnection connection, string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockedUntil = await connection.QuerySingleOrDefaultAsync<DateTime?>(new CommandDefinition(
+            "select locked_until from portal_sign_in_failures where email_key = @key", new { key }, cancellationToken: cancellationToken));
+        return lockedUntil is { } until && new DateTimeOffset(DateTime.SpecifyKind(until, DateTimeKind.Utc)) is var end && end > now ? end : null;
+    }
+
+    // One more failure of this address in the window; the one that reaches the limit locks it.
+    private static async Task<SignInResult> FailAsync(NpgsqlConnection connection, string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var failures = await connection.QuerySingleAsync<int>(new CommandDefinition("""
             insert into portal_sign_in_failures as f (email_key, failures, first_failed_at)
             values (@key, 1, @now)
