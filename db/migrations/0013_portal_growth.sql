@@ -9,3 +9,12 @@ create table data_protection_keys (
     protection          text not null,
     created_at          timestamptz not null default now()
 );
+
+-- Failed sign-ins per client network address (an IPv6 address by its /64), whatever the e-mail addresses
+-- typed, shared by every instance: one address trying many accounts is stopped too.
+create table portal_sign_in_address_failures (
+    address_key         text primary key,
+    failures            integer not null,
+    first_failed_at     timestamptz not null,
+    locked_until        timestamptz
+);

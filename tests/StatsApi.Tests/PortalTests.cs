@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Dapper;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using StatsApi.Portal;
@@ -17,7 +18,34 @@ public sealed class PortalFactory : StatsApiFactory
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddTransient<IStartupFilter, ThroughTheProxy>();
+        });
+    }
+
+    /// <summary>A browser at this network address, reaching the service through the TLS-terminating proxy it trusts.</summary>
+    public PortalSession SessionFrom(string address)
+    {
+        var session = new PortalSession(this);
+        session.Http.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+        session.Http.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        return session;
+    }
+
+    // Every request arrives from the trusted proxy, which names the browser's address as a real one does.
+    private sealed class ThroughTheProxy : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                context.Connection.RemoteIpAddress = IPAddress.Parse(ProxyAddress);
+                return following(context);
+            });
+            next(app);
+        };
     }
 }
 
@@ -357,7 +385,7 @@ public class PortalLockoutTests(PortalFactory app) : IClassFixture<PortalFactory
         }
         var (locked, lockedHtml, _) = await developer.SignInAsync(email, "not the password at all");
         Assert.Equal(HttpStatusCode.TooManyRequests, locked);
-        Assert.Contains("Too many failed sign-ins for this address", lockedHtml, StringComparison.Ordinal);
+        Assert.Contains("Too many failed sign-ins for this address: it is locked until", lockedHtml, StringComparison.Ordinal);
 
         // Even the right password waits out the lockout, on any instance: the count is in the database.
         await using var other = app.CreateRestarted();
@@ -369,5 +397,40 @@ public class PortalLockoutTests(PortalFactory app) : IClassFixture<PortalFactory
         var (after, _, location) = await developer.SignInAsync(email, Password);
         Assert.Equal(HttpStatusCode.Redirect, after);
         Assert.Equal("/portal", location);
+    }
+
+    [Fact]
+    public async Task OneNetworkAddressTryingManyAccountsIsPausedWhateverTheAccountAndOthersAreNot()
+    {
+        var email = NewEmail();
+        using (var first = new PortalSession(app))
+        {
+            await first.SignUpAsync(email, Password);
+        }
+        using var guesser = app.SessionFrom("203.0.113.7");
+        for (var failure = 1; failure < DeveloperAccounts.FailuresBeforeAddressLockout; failure++)
+        {
+            // Each e-mail address fails once: no account's own lockout is near.
+            Assert.Equal(HttpStatusCode.Unauthorized, (await guesser.SignInAsync(NewEmail(), "a guess at somebody's password")).Status);
+        }
+        var (paused, pausedHtml, _) = await guesser.SignInAsync(NewEmail(), "a guess at somebody's password");
+        Assert.Equal(HttpStatusCode.TooManyRequests, paused);
+        Assert.Contains("Too many failed sign-ins came from your network address: signing in from it is paused until", pausedHtml, StringComparison.Ordinal);
+
+        // The right password waits too from that address; from another, the account signs in.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await guesser.SignInAsync(email, Password)).Status);
+        using var colleague = app.SessionFrom("198.51.100.23");
+        Assert.Equal(HttpStatusCode.Redirect, (await colleague.SignInAsync(email, Password)).Status);
+        // An IPv6 address counts by its /64: the next address of the same network is the same guesser.
+        using var sixFirst = app.SessionFrom("2001:db8:1:2::10");
+        using var sixNext = app.SessionFrom("2001:db8:1:2::11");
+        for (var failure = 1; failure < DeveloperAccounts.FailuresBeforeAddressLockout; failure++)
+        {
+            await sixFirst.SignInAsync(NewEmail(), "a guess at somebody's password");
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await sixNext.SignInAsync(NewEmail(), "a guess at somebody's password")).Status);
+
+        app.Clock.Advance(DeveloperAccounts.LockoutDuration + TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.Redirect, (await guesser.SignInAsync(email, Password)).Status);
     }
 }

@@ -49,12 +49,17 @@ public abstract class CredentialsPage : PortalPage
     {
         (Message, Response.StatusCode) = result switch
         {
+            SignInResult.LockedOut { ByNetworkAddress: true } paused => (
+                $"Too many failed sign-ins came from your network address: signing in from it is paused until {Time(paused.Until)} UTC. " +
+                "Try again then, or ask a platform administrator.", StatusCodes.Status429TooManyRequests),
             SignInResult.LockedOut lockedOut => (
-                $"Too many failed sign-ins for this address: it is locked until {lockedOut.Until.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture)} UTC. " +
+                $"Too many failed sign-ins for this address: it is locked until {Time(lockedOut.Until)} UTC. " +
                 "Try again then, or ask a platform administrator.", StatusCodes.Status429TooManyRequests),
             _ => ($"{wrong} After {DeveloperAccounts.FailuresBeforeLockout} failures in {DeveloperAccounts.FailureWindow.TotalMinutes:0} minutes " +
                 $"the address is locked for {DeveloperAccounts.LockoutDuration.TotalMinutes:0} minutes.", StatusCodes.Status401Unauthorized),
         };
         return Page();
     }
+
+    private static string Time(DateTimeOffset instant) => instant.UtcDateTime.ToString("HH:mm", CultureInfo.InvariantCulture);
 }

@@ -22,7 +22,7 @@ public sealed class SignInModel(DeveloperAccounts accounts) : CredentialsPage
         {
             return Page();
         }
-        var result = await accounts.SignInAsync(Email!, Password!, HttpContext.RequestAborted);
+        var result = await accounts.SignInAsync(Email!, Password!, HttpContext.Connection.RemoteIpAddress, HttpContext.RequestAborted);
         return result is SignInResult.Succeeded succeeded
             ? await StartSessionAsync(succeeded.Account)
             : Refused(result, "The e-mail address or the password is wrong.");
