@@ -18,3 +18,43 @@ create table portal_sign_in_address_failures (
     first_failed_at     timestamptz not null,
     locked_until        timestamptz
 );
+
+-- An approved organisation asks for more: schools, and perhaps a higher tier or more scopes. A platform
+-- administrator approves (perhaps narrowing) or declines with a reason the developer reads.
+create table school_requests (
+    school_request_id   bigint generated always as identity primary key,
+    request_id          bigint not null references access_requests,
+    account_id          bigint not null references developer_accounts,
+    schools_wanted      text[] not null,
+    tier_wanted         text check (tier_wanted in ('free', 'standard', 'premium')),
+    scopes_wanted       text[] not null,
+    purpose             text not null check (length(purpose) between 1 and 4000),
+    state               text not null default 'pending' check (state in ('pending', 'approved', 'declined', 'withdrawn')),
+    reviewer_reason     text check (length(reviewer_reason) <= 2000),
+    reviewed_by         bigint references developer_accounts,
+    reviewed_at         timestamptz,
+    granted_schools     text[],
+    granted_tier        text check (granted_tier in ('free', 'standard', 'premium')),
+    granted_scopes      text[],
+    created_at          timestamptz not null default now(),
+    check (state <> 'approved' or (granted_schools is not null and granted_scopes is not null)),
+    check (state <> 'declined' or reviewer_reason is not null)
+);
+-- One request waiting per organisation at a time.
+create unique index school_requests_one_pending on school_requests (request_id) where state = 'pending';
+create index school_requests_pending on school_requests (school_request_id) where state = 'pending';
+
+-- Every change of an organisation's grant, through whichever review: the first approval, a decline, a
+-- request to add schools approved or declined. What the grant became is kept with who changed it.
+create table grant_events (
+    event_id            bigint generated always as identity primary key,
+    occurred_at         timestamptz not null default now(),
+    request_id          bigint not null references access_requests,
+    school_request_id   bigint references school_requests,
+    action              text not null,
+    actor               text not null,
+    schools             text[],
+    tier                text,
+    scopes              text[]
+);
+create index grant_events_by_request on grant_events (request_id, event_id);

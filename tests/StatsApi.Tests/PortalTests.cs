@@ -285,6 +285,98 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     }
 
     [Fact]
+    public async Task AnApprovedRequestForMoreSchoolsWidensTheGrantAuditedAsApprovalsAreAndApplicationsMayThenReadThem()
+    {
+        const string Added = "ravenscroft-high";
+        using var developer = new PortalSession(app);
+        var (_, organisation) = await ApprovedDeveloperAsync(developer, "Widening Ltd");
+        var (_, created, _) = await CreateApplicationAsync(developer, "Widened");
+        var clientId = PortalSession.Field(created, "client-id");
+        var secret = PortalSession.Field(created, "client-secret");
+
+        var (empty, emptyHtml, _) = await developer.PostAsync("/portal/schools", [new("Schools", School), new("Purpose", "")]);
+        Assert.Equal(HttpStatusCode.BadRequest, empty);
+        Assert.Contains("id=\"Purpose-error\"", emptyHtml, StringComparison.Ordinal);
+        Assert.Contains("has these schools, this tier and these scopes already", emptyHtml, StringComparison.Ordinal);
+        var (asked, _, _) = await developer.PostAsync("/portal/schools",
+            [new("Schools", $"{Added}, {School}"), new("Tier", "premium"), new("Scopes", Scopes.CoursesRead), new("Purpose", "The high school joins the district dashboard.")]);
+        Assert.Equal(HttpStatusCode.Redirect, asked);
+        var (_, waiting) = await developer.GetAsync("/portal/schools");
+        Assert.Contains("Waiting for review", waiting, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await developer.PostAsync("/portal/schools", [new("Schools", "another-school"), new("Purpose", "Twice.")])).Status);
+
+        // The administrator grants the school and the scope, but not the higher tier.
+        using var admin = await PlatformAdminAsync();
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var schoolRequestId = await connection.QuerySingleAsync<long>(
+            "select school_request_id from school_requests where request_id = @organisation and state = 'pending'", new { organisation });
+        var (approved, approvedHtml, _) = await admin.PostAsync("/portal/admin",
+            [new("SchoolRequestId", $"{schoolRequestId}"), new("Schools", Added), new("Tier", "standard"), new("Scopes", Scopes.CoursesRead)], "ApproveSchools");
+        Assert.True(approved == HttpStatusCode.OK, approvedHtml);
+        Assert.Contains("Approved: Widening Ltd holds the added grant now.", approvedHtml, StringComparison.Ordinal);
+        var grant = await connection.QuerySingleAsync<(string[] Schools, string Tier, string[] Scopes)>(
+            "select granted_schools, granted_tier, granted_scopes from access_requests where request_id = @organisation", new { organisation });
+        Assert.Equal([School, Added], grant.Schools);
+        Assert.Equal("standard", grant.Tier);
+        Assert.Contains(Scopes.CoursesRead, grant.Scopes);
+        // Both reviews of the organisation went through one path and left one trail.
+        var trail = (await connection.QueryAsync<(string Action, string Actor, string[] Schools)>(
+            "select action, actor, schools from grant_events where request_id = @organisation order by event_id", new { organisation })).ToList();
+        Assert.Equal(["approve", "add-schools"], trail.Select(e => e.Action));
+        Assert.All(trail, e => Assert.StartsWith("portal: administrator ", e.Actor, StringComparison.Ordinal));
+        Assert.Equal([School, Added], trail[1].Schools);
+
+        // The application reads the new school once the developer gives it, through the registry's update.
+        Assert.Equal(HttpStatusCode.Forbidden, await SchoolStatusAsync(clientId, secret, Added));
+        var (_, list) = await developer.GetAsync("/portal/applications");
+        Assert.Contains($"Add {Added}", list, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.PostAsync("/portal/applications", [new("clientId", clientId)], "AddSchools")).Status);
+        Assert.Equal(HttpStatusCode.OK, await SchoolStatusAsync(clientId, secret, Added));
+        Assert.StartsWith("portal: developer ", await connection.QuerySingleAsync<string>(
+            "select actor from client_events where client_id = @clientId and action = 'update'", new { clientId }), StringComparison.Ordinal);
+
+        // A decline's reason reaches the developer, as typed and encoded.
+        await developer.PostAsync("/portal/schools", [new("Schools", "elmfield-academy"), new("Purpose", "One more.")]);
+        var next = await connection.QuerySingleAsync<long>(
+            "select school_request_id from school_requests where request_id = @organisation and state = 'pending'", new { organisation });
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/portal/admin",
+            [new("SchoolRequestId", $"{next}"), new("Reason", "<script>alert(1)</script> is not a school of ours.")], "DeclineSchools")).Status);
+        var (_, declined) = await developer.GetAsync("/portal/schools");
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; is not a school of ours.", declined, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(1)</script>", declined, StringComparison.Ordinal);
+        Assert.Equal("decline-schools", await connection.QuerySingleAsync<string>(
+            "select action from grant_events where school_request_id = @next", new { next }));
+    }
+
+    [Fact]
+    public async Task AnotherOrganisationsRequestForSchoolsAnswers404AndOnlyAdministratorsReviewThem()
+    {
+        using var owner = new PortalSession(app);
+        var (_, organisation) = await ApprovedDeveloperAsync(owner, "Asking Org");
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostAsync("/portal/schools", [new("Schools", "ravenscroft-high"), new("Purpose", "More.")])).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsync("/portal/schools", [new("Schools", "elmfield-academy"), new("Purpose", "More.")], withToken: false)).Status);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var id = await connection.QuerySingleAsync<long>(
+            "select school_request_id from school_requests where request_id = @organisation", new { organisation });
+
+        using var other = new PortalSession(app);
+        await ApprovedDeveloperAsync(other, "Nosy Org");
+        var (_, theirs) = await other.GetAsync("/portal/schools");
+        Assert.DoesNotContain("Withdraw this request", theirs, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/portal/schools", [new("schoolRequestId", $"{id}")], "Withdraw")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await other.PostAsync("/portal/admin",
+            [new("SchoolRequestId", $"{id}"), new("Schools", "ravenscroft-high"), new("Tier", "premium")], "ApproveSchools", tokenFrom: "/portal/schools")).Status);
+        Assert.Equal("pending", await connection.QuerySingleAsync<string>("select state from school_requests where school_request_id = @id", new { id }));
+
+        using var pending = new PortalSession(app);
+        await pending.SignUpAsync(NewEmail(), Password);
+        Assert.Equal(HttpStatusCode.Forbidden, (await pending.GetAsync("/portal/schools")).Status);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostAsync("/portal/schools", [new("schoolRequestId", $"{id}")], "Withdraw")).Status);
+        Assert.Equal("withdrawn", await connection.QuerySingleAsync<string>("select state from school_requests where school_request_id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task PortalAdminsAddMakesAnAdministratorWhoSignsInAndListListsThem()
     {
         var email = NewEmail();
@@ -347,6 +439,20 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     private static Task<(HttpStatusCode Status, string Html, string? Location)> CreateApplicationAsync(PortalSession developer, string name) =>
         developer.PostAsync("/portal/applications",
             [new("Name", name), new("Tier", "standard"), new("Scopes", Scopes.AttendanceRead), new("Scopes", Scopes.SchoolsRead)], "Create");
+
+    private async Task<HttpStatusCode> SchoolStatusAsync(string clientId, string secret, string school)
+    {
+        using var client = app.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
+        };
+        request.Headers.Authorization = StatsApiFactory.BasicAuth(clientId, secret);
+        using var token = await client.SendAsync(request);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await token.JsonAsync()).GetProperty("access_token").GetString());
+        using var response = await client.GetAsync($"/v1/schools/{school}");
+        return response.StatusCode;
+    }
 
     private async Task<HttpStatusCode> TokenStatusAsync(string clientId, string secret)
     {

@@ -67,6 +67,17 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
         return Page();
     }
 
+    public async Task<IActionResult> OnPostAddSchoolsAsync(string? clientId)
+    {
+        if (!await LoadAsync())
+        {
+            return NotApproved();
+        }
+        return await applications.AddSchoolsAsync(Organisation!, Account.AccountId, clientId ?? "", HttpContext.RequestAborted) is null
+            ? NotFound()
+            : RedirectToPage();
+    }
+
     public async Task<IActionResult> OnPostRevokeAsync(string? clientId)
     {
         if (!await LoadAsync())
@@ -82,19 +93,12 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
 
     private async Task<bool> LoadAsync()
     {
-        Organisation = Organisation.Of(await requests.LatestAsync(Account.AccountId, HttpContext.RequestAborted));
-        if (Organisation is null || !Account.IsActive)
+        Organisation = await OrganisationAsync(requests);
+        if (Organisation is null)
         {
-            Organisation = null;
             return false;
         }
         List = await applications.ListAsync(Organisation, HttpContext.RequestAborted);
         return true;
-    }
-
-    private Microsoft.AspNetCore.Mvc.RazorPages.PageResult NotApproved()
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Page();
     }
 }

@@ -29,6 +29,7 @@ public static class PortalServices
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<AccessRequests>();
         builder.Services.AddSingleton<PortalApplications>();
+        builder.Services.AddSingleton<SchoolRequests>();
         builder.Services.AddDataProtection().SetApplicationName("statsapi-portal");
         builder.Services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource, KeyProtector>((options, dataSource, protector) =>
             options.XmlRepository = new DataProtectionKeys(dataSource, protector));

@@ -30,9 +30,10 @@ public sealed partial class PortalSession : IDisposable
 
     /// <summary>Opens the page, then posts the form holding <paramref name="handler"/> (or the first) with the page's antiforgery token.</summary>
     public async Task<(HttpStatusCode Status, string Html, string? Location)> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields,
-        string? handler = null, bool withToken = true)
+        string? handler = null, bool withToken = true, string? tokenFrom = null)
     {
-        var (_, page) = await GetAsync(path);
+        // A page the session may not open (another's, an administrator's) has no form: the token comes from one it may.
+        var (_, page) = await GetAsync(tokenFrom ?? path);
         var form = new List<KeyValuePair<string, string>>(fields);
         if (withToken)
         {
