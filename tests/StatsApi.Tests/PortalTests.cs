@@ -4,6 +4,8 @@ using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Options;
+using StatsApi.Auth;
 using StatsApi.Portal;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;
@@ -111,6 +113,41 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
         var (revoked, _, _) = await developer.PostAsync("/portal/applications", [new("clientId", clientId)], "Revoke");
         Assert.Equal(HttpStatusCode.Redirect, revoked);
         Assert.NotEqual(HttpStatusCode.OK, await TokenStatusAsync(clientId, newSecret));
+    }
+
+    [Fact]
+    public async Task ARevokedApplicationsTokensStopOnEveryInstanceWithinTheRevocationBound()
+    {
+        using var developer = new PortalSession(app);
+        await ApprovedDeveloperAsync(developer, "Revoking Ltd");
+        var (_, created, _) = await CreateApplicationAsync(developer, "Soon revoked");
+        var clientId = PortalSession.Field(created, "client-id");
+        var secret = PortalSession.Field(created, "client-secret");
+        var token = await TokenAsync(clientId, secret);
+        await using var other = app.CreateRestarted();
+        using var here = app.CreateClient();
+        using var there = other.CreateClient();
+        foreach (var instance in new[] { here, there })
+        {
+            instance.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.OK, (await instance.GetAsync($"/v1/schools/{School}")).StatusCode);
+        }
+
+        // What `clients revoke` and the README promise: Auth:RevocationRefreshSeconds, as this service is configured.
+        var bound = TimeSpan.FromSeconds(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.RevocationRefreshSeconds);
+        Assert.Equal(HttpStatusCode.Redirect, (await developer.PostAsync("/portal/applications", [new("clientId", clientId)], "Revoke")).Status);
+        var since = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(clientId, secret));
+        foreach (var instance in new[] { here, there })
+        {
+            // Polled: each instance stops the token as soon as its refresh reads the revocation; the slack is the refresh's own time.
+            while ((await instance.GetAsync($"/v1/schools/{School}")).StatusCode != HttpStatusCode.Unauthorized)
+            {
+                Assert.True(since.Elapsed < bound + TimeSpan.FromSeconds(5), $"The token still worked {since.Elapsed} after the revocation; the bound is {bound}.");
+                await Task.Delay(TimeSpan.FromMilliseconds(100));
+            }
+        }
+        Assert.True(since.Elapsed < bound + TimeSpan.FromSeconds(5));
     }
 
     [Fact]
@@ -443,15 +480,21 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     private async Task<HttpStatusCode> SchoolStatusAsync(string clientId, string secret, string school)
     {
         using var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(clientId, secret));
+        using var response = await client.GetAsync($"/v1/schools/{school}");
+        return response.StatusCode;
+    }
+
+    private async Task<string> TokenAsync(string clientId, string secret)
+    {
+        using var client = app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
         };
         request.Headers.Authorization = StatsApiFactory.BasicAuth(clientId, secret);
-        using var token = await client.SendAsync(request);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", (await token.JsonAsync()).GetProperty("access_token").GetString());
-        using var response = await client.GetAsync($"/v1/schools/{school}");
-        return response.StatusCode;
+        using var response = await client.SendAsync(request);
+        return (await response.JsonAsync()).GetProperty("access_token").GetString()!;
     }
 
     private async Task<HttpStatusCode> TokenStatusAsync(string clientId, string secret)

@@ -14,6 +14,13 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
 
     public string ShownTitle { get; private set; } = "";
 
+    /// <summary>
+    /// /api-docs with the application's client id in its Authorize dialog; the secret is never in a link. The page itself, as
+    /// /api-docs redirects to it without the query.
+    /// </summary>
+    public static string ApiDocs(ApiClient application) =>
+        $"/api-docs/index.html?{StatsApi.Docs.ApiDocs.ClientIdParameter}={Uri.EscapeDataString(application.ClientId)}";
+
     [BindProperty]
     public string? Name { get; set; }
 
