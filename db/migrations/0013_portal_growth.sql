@@ -58,3 +58,15 @@ create table grant_events (
     scopes              text[]
 );
 create index grant_events_by_request on grant_events (request_id, event_id);
+
+-- Each client's requests per day (UTC), with its 429s and other 4xx, added to by every instance in batches
+-- every few seconds, never by a statement per request: what a developer's usage chart and "last use" read.
+create table client_usage_daily (
+    client_id           text not null,
+    day                 date not null,
+    requests            bigint not null,
+    throttled           bigint not null,
+    client_errors       bigint not null,
+    last_request_at     timestamptz not null,
+    primary key (client_id, day)
+);

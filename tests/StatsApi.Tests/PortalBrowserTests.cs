@@ -101,8 +101,11 @@ public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         Assert.Equal(HttpStatusCode.OK, await SummaryStatusAsync(http, token!));
 
         // Rotating shows a new secret once: the old one fails, the new one works.
+        // What the background flush writes within seconds, written now: the chart shows the call.
+        await kestrel.Services.GetRequiredService<StatsApi.RateLimiting.ClientUsage>().FlushAsync();
         await developer.GetByRole(AriaRole.Link, new() { Name = "Applications", Exact = true }).ClickAsync();
         await Expect(developer.Locator("#client-secret")).ToHaveCountAsync(0);
+        await Expect(developer.Locator("figure.usage desc")).ToContainTextAsync("1 request in the last 14 days");
         await shots.TakeAsync(developer, "portal-11-applications");
         await developer.GetByRole(AriaRole.Button, new() { Name = "Rotate the secret of Head teachers' dashboard" }).ClickAsync();
         await Expect(developer.GetByText("the old one no longer works")).ToBeVisibleAsync();

@@ -151,6 +151,40 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     }
 
     [Fact]
+    public async Task TheUsageChartCountsEveryInstancesRequestsAndItsClientErrorsAsAPictureAndAsText()
+    {
+        using var developer = new PortalSession(app);
+        await ApprovedDeveloperAsync(developer, "Counting Ltd");
+        var (_, created, _) = await CreateApplicationAsync(developer, "Counted <b>app</b>");
+        var clientId = PortalSession.Field(created, "client-id");
+        var token = await TokenAsync(clientId, PortalSession.Field(created, "client-secret"));
+        await using var other = app.CreateRestarted();
+        using var here = app.CreateClient();
+        using var there = other.CreateClient();
+        foreach (var instance in new[] { here, there })
+        {
+            instance.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            Assert.Equal(HttpStatusCode.OK, (await instance.GetAsync($"/v1/schools/{School}")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await instance.GetAsync($"/v1/schools/{School}")).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Forbidden, (await here.GetAsync("/v1/schools/ravenscroft-high")).StatusCode);
+
+        // What the instances' background flushes would write within seconds, written now.
+        await app.Services.GetRequiredService<StatsApi.RateLimiting.ClientUsage>().FlushAsync();
+        await other.Services.GetRequiredService<StatsApi.RateLimiting.ClientUsage>().FlushAsync();
+        var (_, page) = await developer.GetAsync("/portal/applications");
+        Assert.Contains("<desc id=\"usage-" + clientId + "-svg-desc\">5 requests in the last 14 days, of which 0 were refused with 429 (rate limited) and 1 answered another 4xx.",
+            page, StringComparison.Ordinal);
+        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Matches($"<time datetime=\"{today}\">[^<]+</time></th><td>5</td><td>0</td><td>1</td>", page);
+        Assert.DoesNotContain("Counted <b>app</b>", page, StringComparison.Ordinal);
+        Assert.Contains("Counted &lt;b&gt;app&lt;/b&gt;", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("never", page, StringComparison.Ordinal);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        Assert.Equal(5, await connection.QuerySingleAsync<long>("select sum(requests) from client_usage_daily where client_id = @clientId", new { clientId }));
+    }
+
+    [Fact]
     public async Task AFormPostedWithoutItsAntiforgeryTokenIsRefused()
     {
         using var developer = new PortalSession(app);

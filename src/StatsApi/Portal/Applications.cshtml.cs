@@ -1,13 +1,21 @@
 using Microsoft.AspNetCore.Mvc;
 using StatsApi.Clients;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications) : PortalPage
+public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications, ClientUsage usage) : PortalPage
 {
     public Organisation? Organisation { get; private set; }
 
     public IReadOnlyList<ApiClient> List { get; private set; } = [];
+
+    /// <summary>How many days the usage charts show.</summary>
+    public const int UsageDays = 14;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<DailyUsage>> Usage { get; private set; } = new Dictionary<string, IReadOnlyList<DailyUsage>>();
+
+    public IReadOnlyDictionary<string, DateTime> LastUse { get; private set; } = new Dictionary<string, DateTime>();
 
     /// <summary>Credentials just made: shown in this answer only, never stored, never in a URL.</summary>
     public ClientCredentials? Shown { get; private set; }
@@ -106,6 +114,9 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
             return false;
         }
         List = await applications.ListAsync(Organisation, HttpContext.RequestAborted);
+        var ids = List.Select(a => a.ClientId).ToList();
+        Usage = await usage.LastDaysAsync(ids, UsageDays, HttpContext.RequestAborted);
+        LastUse = await usage.LastUseAsync(ids, HttpContext.RequestAborted);
         return true;
     }
 }
