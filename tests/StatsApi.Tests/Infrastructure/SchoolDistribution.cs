@@ -28,6 +28,11 @@ public static partial class SchoolDistribution
         ["portal_applications"] = "which organisation created which client in the portal",
         ["portal_sign_in_failures"] = "failed portal sign-ins per address, shared by every instance",
         ["client_events"] = "who changed which client, through which door",
+        ["data_protection_keys"] = "the key ring of the portal's cookies, read by every instance",
+        ["portal_sign_in_address_failures"] = "failed portal sign-ins per network address, shared by every instance",
+        ["school_requests"] = "organisations' requests to add schools",
+        ["grant_events"] = "who changed which organisation's grant",
+        ["client_usage_daily"] = "each client's requests per day, added to by every instance",
     };
 
     /// <summary>Statements of the code that touch several schools on purpose. Keep this short.</summary>
@@ -77,6 +82,11 @@ public static partial class SchoolDistribution
     private static readonly Dictionary<string, string> ParameterTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["students"] = "bigint[]",
+        ["clients"] = "text[]",
+        ["days"] = "date[]",
+        ["throttled"] = "bigint[]",
+        ["errors"] = "bigint[]",
+        ["last"] = "timestamptz[]",
         ["statuses"] = "text[]",
         ["codes"] = "text[]",
         ["names"] = "text[]",
