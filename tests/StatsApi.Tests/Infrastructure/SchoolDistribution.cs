@@ -84,6 +84,7 @@ public static partial class SchoolDistribution
         ["students"] = "bigint[]",
         ["clients"] = "text[]",
         ["days"] = "date[]",
+        ["requests"] = "bigint[]",
         ["throttled"] = "bigint[]",
         ["errors"] = "bigint[]",
         ["last"] = "timestamptz[]",
