@@ -1,4 +1,4 @@
--- The change feed (decision 0014): every write of a lesson, mark, enrolment, person or course, through
+-- The change feed (decision 0015): every write of a lesson, mark, enrolment, person or course, through
 -- whatever door, leaves a row here in its own transaction, marked with that transaction's id (xid8). The
 -- feed serves rows in (txid, change_id) order and only below the oldest transaction still running, so a
 -- transaction that commits late never lands behind a cursor already handed out.

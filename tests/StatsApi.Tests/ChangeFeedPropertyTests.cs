@@ -9,7 +9,7 @@ namespace StatsApi.Tests;
 /// <summary>
 /// Random concurrent writes of every kind in two schools, while a client follows one school's feed; its copy,
 /// and copies replayed from the start and from random cursors, equal the server's rows, and hold nothing of
-/// the other school (decision 0014).
+/// the other school (decision 0015).
 /// </summary>
 public class ChangeFeedPropertyTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {

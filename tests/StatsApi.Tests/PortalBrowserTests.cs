@@ -17,6 +17,7 @@ namespace StatsApi.Tests;
 /// </summary>
 public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
+    private const string DeveloperPassword = "a long and memorable passphrase";
     private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
 
     [Fact]
@@ -42,13 +43,14 @@ public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFac
 
         // A developer signs up and is told the account waits for an administrator.
         var developer = await OpenAsync(browser, $"{address}/portal/sign-up");
-        await developer.GetByLabel("E-mail address").FillAsync($"dev-{Guid.NewGuid():N}@example.org");
+        var developerEmail = $"dev-{Guid.NewGuid():N}@example.org";
+        await developer.GetByLabel("E-mail address").FillAsync(developerEmail);
         await developer.GetByLabel("Password", new() { Exact = true }).FillAsync("too short");
         await developer.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
         await Expect(developer.GetByText("The password must have at least 12 characters.")).ToBeVisibleAsync();
         await shots.TakeAsync(developer, "portal-00-sign-up-refused");
-        await developer.GetByLabel("Password", new() { Exact = true }).FillAsync("a long and memorable passphrase");
-        await developer.GetByLabel("Password again").FillAsync("a long and memorable passphrase");
+        await developer.GetByLabel("Password", new() { Exact = true }).FillAsync(DeveloperPassword);
+        await developer.GetByLabel("Password again").FillAsync(DeveloperPassword);
         await shots.TakeAsync(developer, "portal-01-sign-up");
         await developer.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
         await Expect(developer.GetByText("waiting for a platform administrator")).ToBeVisibleAsync();
@@ -99,8 +101,11 @@ public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         Assert.Equal(HttpStatusCode.OK, await SummaryStatusAsync(http, token!));
 
         // Rotating shows a new secret once: the old one fails, the new one works.
+        // What the background flush writes within seconds, written now: the chart shows the call.
+        await kestrel.Services.GetRequiredService<StatsApi.RateLimiting.ClientUsage>().FlushAsync();
         await developer.GetByRole(AriaRole.Link, new() { Name = "Applications", Exact = true }).ClickAsync();
         await Expect(developer.Locator("#client-secret")).ToHaveCountAsync(0);
+        await Expect(developer.Locator("figure.usage desc")).ToContainTextAsync("1 request in the last 14 days");
         await shots.TakeAsync(developer, "portal-11-applications");
         await developer.GetByRole(AriaRole.Button, new() { Name = "Rotate the secret of Head teachers' dashboard" }).ClickAsync();
         await Expect(developer.GetByText("the old one no longer works")).ToBeVisibleAsync();
@@ -111,6 +116,49 @@ public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         var fresh = await TokenAsync(http, clientId, rotated);
         Assert.NotNull(fresh);
         Assert.Equal(HttpStatusCode.OK, await SummaryStatusAsync(http, fresh!));
+
+        // The application's link opens the API documentation with its client id in the Authorize dialog.
+        await developer.GetByRole(AriaRole.Link, new() { Name = "Try it in the API documentation" }).ClickAsync();
+        await Expect(developer.Locator(".auth-wrapper button.authorize")).ToBeVisibleAsync();
+        await developer.Locator(".auth-wrapper button.authorize").ClickAsync();
+        await Expect(developer.Locator(".dialog-ux .modal-ux input[data-name=clientId]").First).ToHaveValueAsync(clientId);
+        await shots.TakeAsync(developer, "portal-13-api-docs-client-id");
+
+        // More schools: the developer asks, the administrator grants the school but not the higher tier.
+        await developer.GotoAsync($"{address}/portal/schools");
+        await developer.GetByLabel("Schools to add").FillAsync("ravenscroft-high");
+        await developer.GetByLabel("Tier").SelectOptionAsync("premium");
+        await developer.GetByLabel("Why your application needs them").FillAsync("The high school joins the dashboard next term.");
+        await shots.TakeAsync(developer, "portal-14-more-schools");
+        await developer.GetByRole(AriaRole.Button, new() { Name = "Send the request" }).ClickAsync();
+        await Expect(developer.GetByText("Waiting for review")).ToBeVisibleAsync();
+        await admin.GetByRole(AriaRole.Link, new() { Name = "Review requests" }).ClickAsync();
+        var more = admin.Locator("section.card", new() { Has = admin.GetByRole(AriaRole.Heading, new() { Name = "Tartu School Analytics: more schools" }) });
+        await more.GetByLabel("Highest tier").SelectOptionAsync("standard");
+        await shots.TakeAsync(admin, "portal-15-review-more-schools");
+        await more.GetByRole(AriaRole.Button, new() { Name = "Approve more for Tartu School Analytics" }).ClickAsync();
+        await Expect(admin.GetByText("Approved: Tartu School Analytics holds the added grant now.")).ToBeVisibleAsync();
+        await developer.GotoAsync($"{address}/portal/applications");
+        await developer.GetByRole(AriaRole.Button, new() { Name = "Give Head teachers' dashboard the schools ravenscroft-high" }).ClickAsync();
+        await Expect(developer.GetByRole(AriaRole.Cell, new() { Name = "oakwood-primary, ravenscroft-high" })).ToBeVisibleAsync();
+        await shots.TakeAsync(developer, "portal-16-applications-widened");
+
+        // A new password: this browser stays, the other session ends.
+        var second = await OpenAsync(browser, $"{address}/portal/sign-in");
+        await second.GetByLabel("E-mail address").FillAsync(developerEmail);
+        await second.GetByLabel("Password").FillAsync(DeveloperPassword);
+        await second.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(second.GetByRole(AriaRole.Heading, new() { Name = "Your access" })).ToBeVisibleAsync();
+        await developer.GetByRole(AriaRole.Link, new() { Name = "Password" }).ClickAsync();
+        await developer.GetByLabel("Current password").FillAsync(DeveloperPassword);
+        await developer.GetByLabel("New password", new() { Exact = true }).FillAsync("another long and memorable passphrase");
+        await developer.GetByLabel("New password again").FillAsync("another long and memorable passphrase");
+        await shots.TakeAsync(developer, "portal-17-change-password");
+        await developer.GetByRole(AriaRole.Button, new() { Name = "Change password" }).ClickAsync();
+        await Expect(developer.GetByText("Every other session of your account has ended.")).ToBeVisibleAsync();
+        await shots.TakeAsync(developer, "portal-18-password-changed");
+        await second.ReloadAsync();
+        await Expect(second.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
     }
 
     private static async Task<IPage> OpenAsync(IBrowser browser, string url)

@@ -26,7 +26,7 @@ public sealed class ChangeQuery
     public int? Limit { get; init; }
 }
 
-/// <summary>A school's change feed: /v1/schools/{school_id}/changes (decision 0014).</summary>
+/// <summary>A school's change feed: /v1/schools/{school_id}/changes (decision 0015).</summary>
 public static class ChangeEndpoints
 {
     public static RouteGroupBuilder MapChanges(this IEndpointRouteBuilder routes)
@@ -78,7 +78,7 @@ public static class ChangeEndpoints
         }
         var limit = query.Limit ?? ChangeQuery.DefaultLimit;
         await using var connection = await dataSource.OpenConnectionAsync(http.RequestAborted);
-        // One snapshot for the horizon, the log and the objects (decision 0014).
+        // One snapshot for the horizon, the log and the objects (decision 0015).
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, http.RequestAborted);
         var pruned = await ChangeLog.PrunedAsync(connection, transaction, school.Id, http.RequestAborted);
         if (after is not null && after.CompareTo(pruned) < 0)

@@ -6,7 +6,7 @@ namespace StatsApi.Changes;
 /// <summary>One row of a school's change log: an object that changed in one transaction, and its keys as that transaction left them.</summary>
 internal sealed record LogRow(string ObjectType, string ObjectKey, string Ref, long Txid, long ChangeId);
 
-/// <summary>The SQL over change_log (migration 0015, decision 0014). Transaction ids travel as bigint: an xid8 fits.</summary>
+/// <summary>The SQL over change_log (migration 0015, decision 0015). Transaction ids travel as bigint: an xid8 fits.</summary>
 internal static class ChangeLog
 {
     private sealed record Stored(long Txid, long Change);

@@ -30,11 +30,11 @@ public sealed class ChangeLogPruner(NpgsqlDataSource dataSource, IOptions<Change
     /// <summary>Prunes every school's log up to its last change older than the retention (the database's clock); returns the rows deleted.</summary>
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
     {
-        var days = options.Value.RetentionDays;
+        var retentionDays = options.Value.RetentionDays;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var schools = (await connection.QueryAsync<string>(new CommandDefinition(
-            "select distinct school_id from change_log where changed_at < now() - make_interval(days => @days)",
-            new { days }, cancellationToken: cancellationToken))).ToList();
+            "select distinct school_id from change_log where changed_at < now() - make_interval(days => @retentionDays)",
+            new { retentionDays }, cancellationToken: cancellationToken))).ToList();
         var total = 0;
         foreach (var school in schools)
         {
@@ -42,9 +42,9 @@ public sealed class ChangeLogPruner(NpgsqlDataSource dataSource, IOptions<Change
             // By position, not by time alone: every row up to the last old one goes, so the log stays a suffix.
             var last = await connection.QuerySingleOrDefaultAsync<Position>(new CommandDefinition("""
                 select txid::text::bigint as txid, change_id as change from change_log
-                where school_id = @school and changed_at < now() - make_interval(days => @days)
+                where school_id = @school and changed_at < now() - make_interval(days => @retentionDays)
                 order by txid desc, change_id desc limit 1
-                """, new { school, days }, transaction, cancellationToken: cancellationToken));
+                """, new { school, retentionDays }, transaction, cancellationToken: cancellationToken));
             if (last is null)
             {
                 continue;

@@ -34,6 +34,9 @@ public static class ClientActors
 
     /// <summary>A developer in the portal.</summary>
     public static string Portal(long accountId) => $"portal: developer {accountId}";
+
+    /// <summary>A platform administrator reviewing in the portal.</summary>
+    public static string PortalAdministrator(long accountId) => $"portal: administrator {accountId}";
 }
 
 public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);

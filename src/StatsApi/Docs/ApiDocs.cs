@@ -8,6 +8,11 @@ public static class ApiDocs
 {
     public const string DocumentPath = "/openapi/v1.json";
 
+    /// <summary>The page's query parameter that fills in the Authorize dialog's client id, as the developer portal's links do.</summary>
+    public const string ClientIdParameter = "client_id";
+
+    private const string ClientIdScript = "/api-docs/client-id.js";
+
     public static IHostApplicationBuilder AddStatsApiDocs(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOpenApi("v1", options =>
@@ -43,7 +48,11 @@ public static class ApiDocs
                 ui.EnablePersistAuthorization();
             }
             ui.DisplayRequestDuration();
+            ui.InjectJavascript(ClientIdScript);
         });
+        app.MapGet(ClientIdScript, () => Results.Stream(
+            typeof(ApiDocs).Assembly.GetManifestResourceStream("docs/client-id.js") ?? throw new InvalidOperationException("docs/client-id.js is not embedded."),
+            "text/javascript; charset=utf-8")).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 

@@ -172,18 +172,18 @@ public sealed class AccessRequests(NpgsqlDataSource dataSource, ApiClients clien
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var accountId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
-            update access_requests set state = 'approved', reviewed_by = @reviewerId, reviewed_at = now(),
-                granted_schools = @schools, granted_tier = @tier, granted_scopes = @scopes
-            where request_id = @requestId and state = 'pending'
-            returning account_id
-            """,
-            new { requestId, reviewerId, schools = grant.Schools.Distinct().ToArray(), tier = grant.Tier, scopes = grant.Scopes.Distinct().ToArray() },
-            transaction, cancellationToken: cancellationToken));
+        var accountId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "select account_id from access_requests where request_id = @requestId and state = 'pending' for update",
+            new { requestId }, transaction, cancellationToken: cancellationToken));
         if (accountId is null)
         {
             return false;
         }
+        // The grant first: an approved request always holds one.
+        await GrantChanges.ChangeAsync(connection, transaction, new GrantChange(requestId, null, "approve", ClientActors.PortalAdministrator(reviewerId), grant), cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "update access_requests set state = 'approved', reviewed_by = @reviewerId, reviewed_at = now() where request_id = @requestId",
+            new { requestId, reviewerId }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             "update developer_accounts set state = 'active' where account_id = @accountId", new { accountId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
@@ -194,10 +194,17 @@ public sealed class AccessRequests(NpgsqlDataSource dataSource, ApiClients clien
     public async Task<bool> DeclineAsync(long requestId, long reviewerId, string reason, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition("""
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var declined = await connection.ExecuteAsync(new CommandDefinition("""
             update access_requests set state = 'declined', reviewed_by = @reviewerId, reviewed_at = now(), reviewer_reason = @reason
             where request_id = @requestId and state = 'pending'
-            """, new { requestId, reviewerId, reason = reason.Trim() }, cancellationToken: cancellationToken)) > 0;
+            """, new { requestId, reviewerId, reason = reason.Trim() }, transaction, cancellationToken: cancellationToken)) > 0;
+        if (declined)
+        {
+            await GrantChanges.ChangeAsync(connection, transaction, new GrantChange(requestId, null, "decline", ClientActors.PortalAdministrator(reviewerId), null), cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return declined;
     }
 
     private static void Require(Dictionary<string, string> errors, string field, string? value, int maximum, string what)

@@ -2,12 +2,17 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class AdminModel(AccessRequests requests) : PortalPage
+public sealed class AdminModel(AccessRequests requests, SchoolRequests schoolRequests) : PortalPage
 {
     /// <summary>Ticked before the reviewer chooses: reading the summary and the schools.</summary>
     public static readonly IReadOnlySet<string> DefaultScopes = new HashSet<string>(StringComparer.Ordinal) { StatsApi.Tokens.Scopes.AttendanceRead, StatsApi.Tokens.Scopes.SchoolsRead };
 
     public IReadOnlyList<AccessRequest> Queue { get; private set; } = [];
+
+    public IReadOnlyList<SchoolRequest> SchoolQueue { get; private set; } = [];
+
+    [BindProperty]
+    public long SchoolRequestId { get; set; }
 
     public string? Done { get; private set; }
 
@@ -62,7 +67,47 @@ public sealed class AdminModel(AccessRequests requests) : PortalPage
         return Page();
     }
 
-    public async Task<IActionResult> OnPostDeclineAsync()
+    public Task<IActionResult> OnPostDeclineAsync() =>
+        DeclineAsync(reason => requests.DeclineAsync(RequestId, Account.AccountId, reason, HttpContext.RequestAborted), () => RequestId = 0);
+
+    public async Task<IActionResult> OnPostApproveSchoolsAsync()
+    {
+        if (!Account.IsPlatformAdmin)
+        {
+            return NotFound();
+        }
+        var added = new Grant(AccessRequests.SplitList(Schools), Tier ?? "", Scopes);
+        if (await schoolRequests.PendingAsync(SchoolRequestId, HttpContext.RequestAborted) is not { } request)
+        {
+            Done = "That request was reviewed or withdrawn meanwhile.";
+        }
+        else
+        {
+            foreach (var (field, message) in await requests.ValidateAsync(SchoolRequests.Widened(request, added), HttpContext.RequestAborted))
+            {
+                Errors[field] = message;
+            }
+            if (Errors.Count == 0)
+            {
+                Done = await schoolRequests.ApproveAsync(SchoolRequestId, Account.AccountId, added, HttpContext.RequestAborted)
+                    ? $"Approved: {request.Organisation} holds the added grant now."
+                    : "That request was reviewed or withdrawn meanwhile.";
+                SchoolRequestId = 0;
+            }
+            else
+            {
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+            }
+        }
+        await LoadAsync();
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostDeclineSchoolsAsync() =>
+        DeclineAsync(reason => schoolRequests.DeclineAsync(SchoolRequestId, Account.AccountId, reason, HttpContext.RequestAborted), () => SchoolRequestId = 0);
+
+    // Either queue's decline: a reason the developer will read, then the request is no longer open.
+    private async Task<IActionResult> DeclineAsync(Func<string, Task<bool>> decline, Action reviewed)
     {
         if (!Account.IsPlatformAdmin)
         {
@@ -75,14 +120,16 @@ public sealed class AdminModel(AccessRequests requests) : PortalPage
         }
         else
         {
-            Done = await requests.DeclineAsync(RequestId, Account.AccountId, Reason, HttpContext.RequestAborted)
-                ? "Declined: the developer sees your reason."
-                : "That request was reviewed meanwhile.";
-            RequestId = 0;
+            Done = await decline(Reason) ? "Declined: the developer sees your reason." : "That request was reviewed or withdrawn meanwhile.";
+            reviewed();
         }
         await LoadAsync();
         return Page();
     }
 
-    private async Task LoadAsync() => Queue = await requests.PendingAsync(HttpContext.RequestAborted);
+    private async Task LoadAsync()
+    {
+        Queue = await requests.PendingAsync(HttpContext.RequestAborted);
+        SchoolQueue = await schoolRequests.PendingAsync(HttpContext.RequestAborted);
+    }
 }

@@ -1,18 +1,33 @@
 using Microsoft.AspNetCore.Mvc;
 using StatsApi.Clients;
+using StatsApi.RateLimiting;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications) : PortalPage
+public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications, ClientUsage usage) : PortalPage
 {
     public Organisation? Organisation { get; private set; }
 
     public IReadOnlyList<ApiClient> List { get; private set; } = [];
 
+    /// <summary>How many days the usage charts show.</summary>
+    public const int UsageDays = 14;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<DailyUsage>> Usage { get; private set; } = new Dictionary<string, IReadOnlyList<DailyUsage>>();
+
+    public IReadOnlyDictionary<string, DateTime> LastUse { get; private set; } = new Dictionary<string, DateTime>();
+
     /// <summary>Credentials just made: shown in this answer only, never stored, never in a URL.</summary>
     public ClientCredentials? Shown { get; private set; }
 
     public string ShownTitle { get; private set; } = "";
+
+    /// <summary>
+    /// /api-docs with the application's client id in its Authorize dialog; the secret is never in a link. The page itself, as
+    /// /api-docs redirects to it without the query.
+    /// </summary>
+    public static string ApiDocs(ApiClient application) =>
+        $"/api-docs/index.html?{StatsApi.Docs.ApiDocs.ClientIdParameter}={Uri.EscapeDataString(application.ClientId)}";
 
     [BindProperty]
     public string? Name { get; set; }
@@ -67,6 +82,17 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
         return Page();
     }
 
+    public async Task<IActionResult> OnPostAddSchoolsAsync(string? clientId)
+    {
+        if (!await LoadAsync())
+        {
+            return NotApproved();
+        }
+        return await applications.AddSchoolsAsync(Organisation!, Account.AccountId, clientId ?? "", HttpContext.RequestAborted) is null
+            ? NotFound()
+            : RedirectToPage();
+    }
+
     public async Task<IActionResult> OnPostRevokeAsync(string? clientId)
     {
         if (!await LoadAsync())
@@ -82,19 +108,15 @@ public sealed class ApplicationsModel(AccessRequests requests, PortalApplication
 
     private async Task<bool> LoadAsync()
     {
-        Organisation = Organisation.Of(await requests.LatestAsync(Account.AccountId, HttpContext.RequestAborted));
-        if (Organisation is null || !Account.IsActive)
+        Organisation = await OrganisationAsync(requests);
+        if (Organisation is null)
         {
-            Organisation = null;
             return false;
         }
         List = await applications.ListAsync(Organisation, HttpContext.RequestAborted);
+        var ids = List.Select(a => a.ClientId).ToList();
+        Usage = await usage.LastDaysAsync(ids, UsageDays, HttpContext.RequestAborted);
+        LastUse = await usage.LastUseAsync(ids, HttpContext.RequestAborted);
         return true;
-    }
-
-    private Microsoft.AspNetCore.Mvc.RazorPages.PageResult NotApproved()
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Page();
     }
 }

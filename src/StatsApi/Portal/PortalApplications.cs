@@ -83,6 +83,24 @@ public sealed class PortalApplications(NpgsqlDataSource dataSource, ApiClients c
     public async Task<ClientCredentials?> RotateSecretAsync(Organisation organisation, long accountId, string clientId, CancellationToken cancellationToken = default) =>
         await OwnsAsync(organisation, clientId, cancellationToken) ? await clients.RotateSecretAsync(clientId, ClientActors.Portal(accountId), cancellationToken) : null;
 
+    /// <summary>
+    /// Gives one of the organisation's active applications every school the organisation holds, through the client
+    /// registry's update as /v1/admin/clients does; null for any other id.
+    /// </summary>
+    public async Task<ApiClient?> AddSchoolsAsync(Organisation organisation, long accountId, string clientId, CancellationToken cancellationToken = default)
+    {
+        if (!await OwnsAsync(organisation, clientId, cancellationToken) || await clients.FindAsync(clientId, cancellationToken) is not { RevokedAt: null } client)
+        {
+            return null;
+        }
+        var widened = new NewClient(client.Name, client.Tier, client.Schools.Union(organisation.Schools, StringComparer.Ordinal).ToList(), client.Scopes);
+        return await clients.UpdateAsync(clientId, widened, ClientActors.Portal(accountId), cancellationToken);
+    }
+
+    /// <summary>The organisation's schools this application may not read yet.</summary>
+    public static IReadOnlyList<string> SchoolsToAdd(Organisation organisation, ApiClient application) =>
+        organisation.Schools.Except(application.Schools, StringComparer.Ordinal).ToList();
+
     /// <summary>Revokes one of the organisation's applications; null for any other id.</summary>
     public async Task<ApiClient?> RevokeAsync(Organisation organisation, long accountId, string clientId, CancellationToken cancellationToken = default) =>
         await OwnsAsync(organisation, clientId, cancellationToken) ? await clients.RevokeAsync(clientId, ClientActors.Portal(accountId), cancellationToken) : null;

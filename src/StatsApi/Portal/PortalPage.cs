@@ -13,4 +13,15 @@ public abstract class PortalPage : PageModel
     public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
 
     public string? ErrorFor(string field) => Errors.GetValueOrDefault(field);
+
+    /// <summary>The organisation the signed-in developer acts for, or null before its access is approved.</summary>
+    protected async Task<Organisation?> OrganisationAsync(AccessRequests requests) =>
+        Account.IsActive ? Organisation.Of(await requests.LatestAsync(Account.AccountId, HttpContext.RequestAborted)) : null;
+
+    /// <summary>The page, answered 403: what it offers waits for an approved access request.</summary>
+    protected PageResult NotApproved()
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Page();
+    }
 }

@@ -1,6 +1,10 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Npgsql;
+using StatsApi.Tokens;
 
 namespace StatsApi.Portal;
 
@@ -25,6 +29,10 @@ public static class PortalServices
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<AccessRequests>();
         builder.Services.AddSingleton<PortalApplications>();
+        builder.Services.AddSingleton<SchoolRequests>();
+        builder.Services.AddDataProtection().SetApplicationName("statsapi-portal");
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource, KeyProtector>((options, dataSource, protector) =>
+            options.XmlRepository = new DataProtectionKeys(dataSource, protector));
         builder.Services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
             // __Host-: sent only over HTTPS, to this host, for every path.

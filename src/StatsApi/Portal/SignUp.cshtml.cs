@@ -1,16 +1,9 @@
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class SignUpModel(DeveloperAccounts accounts) : PortalPage
+public sealed class SignUpModel(DeveloperAccounts accounts) : CredentialsPage
 {
-    [BindProperty]
-    public string? Email { get; set; }
-
-    [BindProperty]
-    public string? Password { get; set; }
-
     [BindProperty]
     public string? ConfirmPassword { get; set; }
 
@@ -24,14 +17,7 @@ public sealed class SignUpModel(DeveloperAccounts accounts) : PortalPage
         {
             Errors[nameof(Email)] = emailProblem;
         }
-        if (DeveloperAccounts.PasswordProblem(Password) is { } passwordProblem)
-        {
-            Errors[nameof(Password)] = passwordProblem;
-        }
-        else if (ConfirmPassword != Password)
-        {
-            Errors[nameof(ConfirmPassword)] = "The two passwords differ: type the same one twice.";
-        }
+        NewPasswordProblems(Password, ConfirmPassword, nameof(Password), nameof(ConfirmPassword));
         if (Errors.Count > 0)
         {
             return Page();
@@ -42,7 +28,6 @@ public sealed class SignUpModel(DeveloperAccounts accounts) : PortalPage
             Errors[nameof(Email)] = "This address has an account already: sign in instead.";
             return Page();
         }
-        await HttpContext.SignInAsync(PortalServices.Scheme, PortalServices.Principal(account));
-        return Redirect(PortalServices.Path);
+        return await StartSessionAsync(account);
     }
 }

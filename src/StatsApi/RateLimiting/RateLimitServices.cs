@@ -13,6 +13,8 @@ public static class RateLimitServices
         builder.Services.AddStatsApiRedis(builder.Configuration);
         builder.Services.AddSingleton<MemoryQuotaStore>();
         builder.Services.AddSingleton<QuotaStore>();
+        builder.Services.AddSingleton<ClientUsage>();
+        builder.Services.AddHostedService<ClientUsageFlusher>();
         builder.Services.Configure<OpenApiOptions>("v1", o =>
         {
             o.AddDocumentTransformer(RateLimitDocs.DescribeHeadersAsync);
@@ -24,6 +26,7 @@ public static class RateLimitServices
     /// <summary>After authentication, which names the caller and its tier; before authorization and the endpoints.</summary>
     public static WebApplication UseStatsApiRateLimits(this WebApplication app)
     {
+        app.UseMiddleware<ClientUsageCounter>();
         app.UseMiddleware<FailedTokenRequestLimiter>();
         app.UseMiddleware<TierLimiter>();
         return app;

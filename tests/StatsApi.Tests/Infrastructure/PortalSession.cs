@@ -1,18 +1,26 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 
 namespace StatsApi.Tests.Infrastructure;
 
 /// <summary>A browser's part in the portal without a browser: cookies kept, forms posted with the token the page carries.</summary>
-public sealed partial class PortalSession(WebApplicationFactory<Program> app) : IDisposable
+public sealed partial class PortalSession : IDisposable
 {
-    // https, so the Secure cookies the portal sets come back as a browser would send them.
-    public HttpClient Http { get; } = app.CreateClient(new WebApplicationFactoryClientOptions
+    private readonly CookieContainerHandler _cookies = new();
+
+    public PortalSession(WebApplicationFactory<Program> app)
     {
-        BaseAddress = new Uri("https://localhost"),
-        AllowAutoRedirect = false,
-    });
+        // https, so the Secure cookies the portal sets come back as a browser would send them.
+        Http = app.CreateDefaultClient(new Uri("https://localhost"), _cookies);
+    }
+
+    public HttpClient Http { get; }
+
+    /// <summary>The cookies this browser holds, as a Cookie header sends them: for another browser to replay.</summary>
+    public IEnumerable<string> Cookies() =>
+        _cookies.Container.GetCookies(new Uri("https://localhost")).Select(c => $"{c.Name}={c.Value}");
 
     public async Task<(HttpStatusCode Status, string Html)> GetAsync(string path)
     {
@@ -22,9 +30,10 @@ public sealed partial class PortalSession(WebApplicationFactory<Program> app) : 
 
     /// <summary>Opens the page, then posts the form holding <paramref name="handler"/> (or the first) with the page's antiforgery token.</summary>
     public async Task<(HttpStatusCode Status, string Html, string? Location)> PostAsync(string path, IEnumerable<KeyValuePair<string, string>> fields,
-        string? handler = null, bool withToken = true)
+        string? handler = null, bool withToken = true, string? tokenFrom = null)
     {
-        var (_, page) = await GetAsync(path);
+        // A page the session may not open (another's, an administrator's) has no form: the token comes from one it may.
+        var (_, page) = await GetAsync(tokenFrom ?? path);
         var form = new List<KeyValuePair<string, string>>(fields);
         if (withToken)
         {

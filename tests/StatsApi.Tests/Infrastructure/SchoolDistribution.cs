@@ -28,6 +28,11 @@ public static partial class SchoolDistribution
         ["portal_applications"] = "which organisation created which client in the portal",
         ["portal_sign_in_failures"] = "failed portal sign-ins per address, shared by every instance",
         ["client_events"] = "who changed which client, through which door",
+        ["data_protection_keys"] = "the key ring of the portal's cookies, read by every instance",
+        ["portal_sign_in_address_failures"] = "failed portal sign-ins per network address, shared by every instance",
+        ["school_requests"] = "organisations' requests to add schools",
+        ["grant_events"] = "who changed which organisation's grant",
+        ["client_usage_daily"] = "each client's requests per day, added to by every instance",
     };
 
     /// <summary>Statements of the code that touch several schools on purpose. Keep this short.</summary>
@@ -53,6 +58,7 @@ public static partial class SchoolDistribution
     public static readonly IReadOnlyDictionary<string, string> BuiltAtRunTime = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["Attendance/SummaryQuery.cs"] = "the summary's SQL depends on its filters and grouping",
+        ["Portal/DeveloperAccounts.cs"] = "the sign-in lockout names one of its two reference tables of failures, by e-mail or network address, keyed by that alone",
     };
 
     // The tables whose rows of one statement all belong to the school of the statement that fired the trigger.
@@ -81,6 +87,12 @@ public static partial class SchoolDistribution
     private static readonly Dictionary<string, string> ParameterTypes = new(StringComparer.OrdinalIgnoreCase)
     {
         ["students"] = "bigint[]",
+        ["clients"] = "text[]",
+        ["days"] = "date[]",
+        ["requests"] = "bigint[]",
+        ["throttled"] = "bigint[]",
+        ["errors"] = "bigint[]",
+        ["last"] = "timestamptz[]",
         ["statuses"] = "text[]",
         ["codes"] = "text[]",
         ["names"] = "text[]",
@@ -100,7 +112,7 @@ public static partial class SchoolDistribution
         ["xmin"] = "bigint",
         ["txid"] = "bigint",
         ["change"] = "bigint",
-        ["days"] = "integer",
+        ["retentionDays"] = "integer",
     };
 
     /// <summary>The tables of the database that hold school data: every table but the reference tables.</summary>
