@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using StatsApi.Tests.Infrastructure;
@@ -53,11 +54,66 @@ public class DisclosureTests(StatsApiFactory app) : IClassFixture<StatsApiFactor
             rows);
     }
 
+    private async Task<List<(long Student, string RequestId)>> RecordedAsync(string what, string client)
+    {
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        return (await connection.QueryAsync<(long, string)>(
+            "select student_id, request_id from disclosures where school_id = @School and what = @what and client_id = @client order by student_id",
+            new { School, what, client })).ToList();
+    }
+
+    [Fact]
+    public async Task AnExportRecordsEachStudentOfTheRowsItSentAndNoOther()
+    {
+        var credentials = await app.CreateClientAsync([School], [Scopes.AttendanceRead]);
+        var reader = app.CreateClient();
+        reader.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await app.GetTokenAsync(credentials));
+
+        // A limit that cuts the day short: only the students of the rows sent are disclosed.
+        var response = await reader.GetAsync($"{Base}/attendance/export?from=2026-09-07&to=2026-09-07&format=ndjson&limit=40");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("student_id").GetInt64()).Distinct().Order().ToList();
+
+        Assert.Equal(40, (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(sent.Select(student => (student, RequestIdOf(response))).ToList(), await RecordedAsync("term_export", credentials.Client.ClientId));
+    }
+
+    [Fact]
+    public async Task APageOfTheChangeFeedRecordsTheStudentsWhoseDataItCarries()
+    {
+        var student = await StudentWithMarksAsync(6);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var lesson = await connection.ExecuteScalarAsync<long>(
+            "select lesson_id from attendance_records where school_id = @School and student_id = @student order by lesson_id limit 1", new { School, student });
+        var credentials = await app.CreateClientAsync([School], [Scopes.AttendanceRead, Scopes.AttendanceWrite]);
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await app.GetTokenAsync(credentials));
+        var newest = (await (await client.GetAsync($"{Base}/changes/available")).JsonAsync()).GetProperty("newest").GetString();
+        var status = await connection.ExecuteScalarAsync<string>(
+            "select status from attendance_records where school_id = @School and lesson_id = @lesson and student_id = @student", new { School, lesson, student });
+        var corrected = await client.PatchAsync($"{Base}/lessons/{lesson}/attendance/{student}",
+            JsonContent.Create(new { status = status == "present" ? "late" : "present" }));
+        Assert.Equal(HttpStatusCode.OK, corrected.StatusCode);
+
+        // The feed serves a change once no older transaction runs: look again until the page holds it.
+        HttpResponseMessage? page = null;
+        Assert.True(await Poll.UntilAsync(async () =>
+        {
+            page = await client.GetAsync($"{Base}/changes?after={newest}&types=marks");
+            return (await page.JsonAsync()).GetProperty("data").GetArrayLength() > 0;
+        }));
+
+        Assert.Contains((student, RequestIdOf(page!)), await RecordedAsync("changes", credentials.Client.ClientId));
+    }
+
     [Fact]
     public async Task AStudentReadingTheirOwnRecordIsNoDisclosureAndAnotherPersonsReadNamesThem()
     {
         var student = await StudentWithMarksAsync(4);
         await using var connection = await app.DataSource.OpenConnectionAsync();
+        // Only what this test's reads recorded: another test's bulk read may name the same student.
+        var since = await connection.ExecuteScalarAsync<long>("select coalesce(max(disclosure_id), 0) from disclosures");
         var teacher = await connection.ExecuteScalarAsync<long>("""
             select l.teacher_id from attendance_records a join lessons l on l.school_id = a.school_id and l.lesson_id = a.lesson_id
             where a.school_id = @School and a.student_id = @student limit 1
@@ -70,8 +126,8 @@ public class DisclosureTests(StatsApiFactory app) : IClassFixture<StatsApiFactor
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
 
         var recorded = (await connection.QueryAsync<(long? PersonId, string What, string RequestId)>(
-            "select person_id, what, request_id from disclosures where school_id = @School and student_id = @student order by disclosure_id",
-            new { School, student })).ToList();
+            "select person_id, what, request_id from disclosures where school_id = @School and student_id = @student and disclosure_id > @since order by disclosure_id",
+            new { School, student, since })).ToList();
         Assert.Equal([((long?)teacher, "marks", RequestIdOf(read))], recorded);
     }
 

@@ -6,6 +6,7 @@ using Npgsql;
 using StatsApi.Auth;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
+using StatsApi.Privacy;
 
 namespace StatsApi.Attendance;
 
@@ -42,10 +43,51 @@ public sealed class MarkExport : IResult, IEndpointMetadataProvider
         limit @limit
         """;
 
+    private NpgsqlCommand Command(NpgsqlConnection connection, string sql, ListNarrowing narrowing)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("school", _range.School);
+        command.Parameters.AddWithValue("zone", _range.TimeZone);
+        command.Parameters.AddWithValue("starts", _range.Starts);
+        command.Parameters.AddWithValue("ends", _range.Ends);
+        command.Parameters.AddWithValue("afterLesson", _range.AfterLesson);
+        command.Parameters.AddWithValue("afterStudent", _range.AfterStudent);
+        command.Parameters.AddWithValue("limit", _range.Limit);
+        command.Parameters.Add(new NpgsqlParameter<long?>("teaching", narrowing.Teacher) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter<long?>("own", narrowing.Own) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        return command;
+    }
+
+    // The students of exactly the rows the export will send, recorded before the first is sent (decision 0014):
+    // the same statement, its ids alone, so an answer never discloses a student the record does not name.
+    private async Task RecordDisclosuresAsync(HttpContext http, CancellationToken cancellation)
+    {
+        var students = new List<long>();
+        await using (var connection = await http.RequestServices.GetRequiredService<ReadDataSource>().OpenConnectionAsync(cancellation))
+        await using (var command = Command(connection, $"select distinct student_id from ({Sql}) sent", ListNarrowing.Of(http.User)))
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        {
+            while (await reader.ReadAsync(cancellation))
+            {
+                students.Add(reader.GetInt64(0));
+            }
+        }
+        await Disclosures.RecordAsync(http, http.RequestServices.GetRequiredService<NpgsqlDataSource>(), _range.School, students, Disclosures.What.TermExport);
+    }
+
     public async Task ExecuteAsync(HttpContext httpContext)
     {
         var http = httpContext;
         var cancellation = http.RequestAborted;
+        try
+        {
+            await RecordDisclosuresAsync(http, cancellation);
+        }
+        catch
+        {
+            await RowCosts.RefundAsync(http, _unitsTaken);
+            throw;
+        }
         var response = http.Response;
         response.ContentType = _format.ContentType;
         response.Headers.CacheControl = "private, no-store";
@@ -81,16 +123,7 @@ public sealed class MarkExport : IResult, IEndpointMetadataProvider
         var line = new StringBuilder(256);
         _format.Header(line);
         await using var connection = await http.RequestServices.GetRequiredService<ReadDataSource>().OpenConnectionAsync(cancellation);
-        await using var command = new NpgsqlCommand(Sql, connection);
-        command.Parameters.AddWithValue("school", _range.School);
-        command.Parameters.AddWithValue("zone", _range.TimeZone);
-        command.Parameters.AddWithValue("starts", _range.Starts);
-        command.Parameters.AddWithValue("ends", _range.Ends);
-        command.Parameters.AddWithValue("afterLesson", _range.AfterLesson);
-        command.Parameters.AddWithValue("afterStudent", _range.AfterStudent);
-        command.Parameters.AddWithValue("limit", _range.Limit);
-        command.Parameters.Add(new NpgsqlParameter<long?>("teaching", narrowing.Teacher) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter<long?>("own", narrowing.Own) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        await using var command = Command(connection, Sql, narrowing);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellation);
         while (await reader.ReadAsync(cancellation))
         {

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using StatsApi.Auth;
+using Npgsql;
 using StatsApi.Http;
+using StatsApi.Privacy;
 using StatsApi.RateLimiting;
 using StatsApi.Standbys;
 
@@ -48,7 +50,7 @@ public static class ChangeEndpoints
     }
 
     private static async Task<Results<Ok<ChangePage>, ValidationProblem, ProblemHttpResult>> ListAsync(
-        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, IOptions<ChangeOptions> options, [AsParameters] ChangeQuery query)
+        HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, NpgsqlDataSource primary, IOptions<ChangeOptions> options, [AsParameters] ChangeQuery query)
     {
         var errors = new Dictionary<string, string[]>();
         if (query.Limit is < 1 or > ChangeQuery.MaxLimit)
@@ -94,6 +96,8 @@ public static class ChangeEndpoints
             rows.RemoveAt(rows.Count - 1);
         }
         var changes = await new ChangeReader(http, connection, transaction, school.Id).ReadAsync(rows);
+        // Recorded before the page is answered: one row per student whose data it carries (decision 0014).
+        await Disclosures.RecordAsync(http, primary, school.Id, StudentsIn(changes), Disclosures.What.Changes);
         var cursor = (rows.Count > 0 ? new ChangePosition(school.Id, rows[^1].Txid, rows[^1].ChangeId) : from).Encode();
         var next = QueryHelpers.AddQueryString(http.Request.PathBase + http.Request.Path,
             QueryHelpers.ParseQuery(http.Request.QueryString.Value).Where(p => p.Key is not "after")
@@ -101,6 +105,15 @@ public static class ChangeEndpoints
                 .Append(new("after", cursor)));
         return TypedResults.Ok(new ChangePage(changes, cursor, more, next));
     }
+
+    // A mark's or an enrolment's data is its student's; a user's is the person's own, when a student. A delete carries keys alone.
+    private static List<long> StudentsIn(IEnumerable<ChangeResponse> changes) =>
+        changes.Where(change => change.Data is not null).Select(change => change.ObjectType switch
+        {
+            "mark" or "enrolment" when change.Key.TryGetProperty("student_id", out var student) => student.GetInt64(),
+            "user" when change.Key.TryGetProperty("role", out var role) && role.GetString() == Roles.Student => change.Key.GetProperty("user_id").GetInt64(),
+            _ => (long?)null,
+        }).OfType<long>().Distinct().ToList();
 
     private static async Task<Results<Ok<AvailableChanges>, ProblemHttpResult>> AvailableAsync(
         HttpContext http, AuthorizedSchool school, ReadDataSource dataSource, IOptions<ChangeOptions> options)

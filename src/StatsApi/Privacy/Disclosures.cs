@@ -26,6 +26,8 @@ public static class Disclosures
         public const string Mark = "mark";
         public const string Summary = "summary";
         public const string Export = "export";
+        public const string TermExport = "term_export";
+        public const string Changes = "changes";
     }
 
     /// <summary>Records that the actor's request disclosed <paramref name="what"/> of each student, in the caller's connection and transaction.</summary>
@@ -59,6 +61,20 @@ public static class Disclosures
         }
         await using var connection = await primary.OpenConnectionAsync(http.RequestAborted);
         await RecordAsync(connection, null, Actor.Of(http), school, [student], what, http.RequestAborted);
+    }
+
+    /// <summary>Records a bulk read's disclosure of these students (a page of a feed, an export), on a connection of its own to the primary.</summary>
+    public static async Task RecordAsync(HttpContext http, NpgsqlDataSource primary, string school, IReadOnlyCollection<long> students, string what)
+    {
+        var others = students.Where(student => !ToThemselves(http, student)).ToList();
+        if (others.Count == 0)
+        {
+            return;
+        }
+        await using var connection = await primary.OpenConnectionAsync(http.RequestAborted);
+        await using var transaction = await connection.BeginTransactionAsync(http.RequestAborted);
+        await RecordAsync(connection, transaction, Actor.Of(http), school, others, what, http.RequestAborted);
+        await transaction.CommitAsync(http.RequestAborted);
     }
 
     // 99.32(d)(1): what a student is shown of their own record is no disclosure to record.
