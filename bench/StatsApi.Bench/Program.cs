@@ -369,7 +369,7 @@ async Task<Dictionary<string, string>> PrepareRequestsAsync()
     }).Where(l => l is not null).Select(l => l!);
     File("token", clients.Select(c =>
         $"POST\t/oauth/token\tBasic {Convert.ToBase64String(Encoding.ASCII.GetBytes($"{c.Id}:{c.Secret}"))}\tContent-Type: application/x-www-form-urlencoded\tgrant_type=client_credentials"));
-    File("forbidden", ForClients(5000, (c, _) => Get(c.Token, $"/stats/v1/attendance/summary?school_id={allSchools.First(s => !c.Schools.Contains(s))}&{term}")));
+    File("forbidden", ForClients(5000, (c, _) => Get(c.Token, $"/stats/v1/attendance/summary?school_id={(allSchools.FirstOrDefault(s => !c.Schools.Contains(s)) ?? "no-such-school")}&{term}")));
     File("limited", [Get(freeToken, $"/stats/v1/attendance/summary?school_id={allSchools[0]}&{term}")]);
     File("live", ["GET\t/health/live\t\t\t"]);
     File("bare-json", ["GET\t/bare/json\t\t\t"]);
