@@ -53,15 +53,8 @@ public static class Disclosures
                 http.RequestAborted);
 
     /// <summary>Records a read's disclosure of one student, on a connection of its own to the primary.</summary>
-    public static async Task RecordAsync(HttpContext http, NpgsqlDataSource primary, string school, long student, string what)
-    {
-        if (ToThemselves(http, student))
-        {
-            return;
-        }
-        await using var connection = await primary.OpenConnectionAsync(http.RequestAborted);
-        await RecordAsync(connection, null, Actor.Of(http), school, [student], what, http.RequestAborted);
-    }
+    public static Task RecordAsync(HttpContext http, NpgsqlDataSource primary, string school, long student, string what) =>
+        RecordAsync(http, primary, school, [student], what);
 
     /// <summary>Records a bulk read's disclosure of these students (a page of a feed, an export), on a connection of its own to the primary.</summary>
     public static async Task RecordAsync(HttpContext http, NpgsqlDataSource primary, string school, IReadOnlyCollection<long> students, string what)
