@@ -45,7 +45,6 @@ static void Compose(WebApplicationBuilder builder, bool isCommand)
     builder.AddStatsApiAttendance();
     builder.AddStatsApiChanges();
     builder.AddStatsApiPortal();
-    builder.AddStatsApiSettingsValidation();
 }
 
 static async Task ServeAsync(WebApplication app)

@@ -108,11 +108,11 @@ public class SchoolAccessTests(StatsApiFactory app) : IClassFixture<StatsApiFact
     }
 
     [Theory]
-    [InlineData(SchoolSource.Route)]
-    [InlineData(SchoolSource.Query)]
-    public async Task AnOperationThatNamesNoSchoolFailsTheSchoolCheck(SchoolSource source)
+    [InlineData(nameof(SchoolSource.Route))]
+    [InlineData(nameof(SchoolSource.Query))]
+    public async Task AnOperationThatNamesNoSchoolFailsTheSchoolCheck(string sourceName)
     {
-        var http = RequestTo(new SchoolScope(source));
+        var http = RequestTo(new SchoolScope(Enum.Parse<SchoolSource>(sourceName)));
 
         var result = await AuthorizeAsync(http);
 

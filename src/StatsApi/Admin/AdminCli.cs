@@ -14,7 +14,7 @@ namespace StatsApi.Admin;
 /// The service's executable is also its admin tool. Commands read the same configuration as the
 /// server (appsettings and environment variables) and exit non-zero on failure.
 /// </summary>
-public static class AdminCli
+internal static class AdminCli
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web)
     {

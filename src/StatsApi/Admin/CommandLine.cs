@@ -1,7 +1,7 @@
 namespace StatsApi.Admin;
 
 /// <summary>A command's words: its positional arguments, its --options and its --flags.</summary>
-public sealed class CommandLine
+internal sealed class CommandLine
 {
     private readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
@@ -69,4 +69,4 @@ public sealed class CommandLine
 }
 
 /// <summary>The command was called wrongly: exit code 2 and the command's help.</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);

@@ -10,7 +10,7 @@ namespace StatsApi.Admin;
 /// Exit codes: 0 done; 1 failed (a setting, the certificate, the port, the database), said in one line;
 /// 2 called wrongly (an unknown command or option, a bad argument), with a "did you mean" where one is near.
 /// </summary>
-public static class Executable
+internal static class Executable
 {
     public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder, bool> compose, Func<WebApplication, Task> serve)
     {

@@ -5,7 +5,7 @@ namespace StatsApi.Admin;
 /// configuration keys, as ASP.NET Core reads them from a command line) and the command after them.
 /// No command means: serve.
 /// </summary>
-public sealed record HostArguments(string[] Settings, string[] Command)
+internal sealed record HostArguments(string[] Settings, string[] Command)
 {
     /// <summary>The options ASP.NET Core's host reads itself; any other setting is a configuration key.</summary>
     private static readonly string[] HostOptions =
@@ -75,7 +75,7 @@ public sealed record HostArguments(string[] Settings, string[] Command)
 }
 
 /// <summary>"Did you mean": the known word a mistyped one most likely meant.</summary>
-public static class Suggestions
+internal static class Suggestions
 {
     /// <summary>The candidate within two edits of the word (ignoring case), or null when none is that close.</summary>
     public static string? Closest(string word, IEnumerable<string> candidates) =>

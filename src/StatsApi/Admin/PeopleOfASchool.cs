@@ -4,10 +4,10 @@ using Npgsql;
 namespace StatsApi.Admin;
 
 /// <summary>A person as 'users list' shows them: the id the other commands take, and enough to recognise them.</summary>
-public sealed record PersonRow(long UserId, string Role, string GivenName, string FamilyName, string? Email, bool Active);
+internal sealed record PersonRow(long UserId, string Role, string GivenName, string FamilyName, string? Email, bool Active);
 
 /// <summary>The people of one school, for an administrator looking up the ids that 'api-tokens create' takes.</summary>
-public static class PeopleOfASchool
+internal static class PeopleOfASchool
 {
     /// <summary>Every person of the school in id order, of one role if named; null when there is no such school.</summary>
     public static async Task<List<PersonRow>?> ListAsync(NpgsqlDataSource dataSource, string school, string? role)

@@ -13,7 +13,7 @@ using StatsApi.Writes;
 
 namespace StatsApi.Attendance;
 
-public static class AttendanceEndpoints
+internal static class AttendanceEndpoints
 {
     public static RouteGroupBuilder MapAttendance(this IEndpointRouteBuilder routes)
     {

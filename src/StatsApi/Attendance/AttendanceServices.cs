@@ -1,6 +1,6 @@
 namespace StatsApi.Attendance;
 
-public static class AttendanceServices
+internal static class AttendanceServices
 {
     public static IHostApplicationBuilder AddStatsApiAttendance(this IHostApplicationBuilder builder)
     {

@@ -6,9 +6,9 @@ namespace StatsApi.Attendance;
 
 /// <summary>One mark of the export: a line of NDJSON, or a row of CSV under a header of the same names.</summary>
 [Example("""{"mark_id":"318:22","lesson_id":318,"course_id":1,"course_code":"MATH-2A","student_id":22,"day":"2026-09-07","starts_at":"2026-09-07T07:50:00Z","status":"present","updated_at":"2026-09-07T08:50:00Z"}""")]
-public sealed record ExportRow(string MarkId, long LessonId, long CourseId, string CourseCode, long StudentId, DateOnly Day, DateTime StartsAt, string Status, DateTime UpdatedAt);
+internal sealed record ExportRow(string MarkId, long LessonId, long CourseId, string CourseCode, long StudentId, DateOnly Day, DateTime StartsAt, string Status, DateTime UpdatedAt);
 
-public sealed class ExportQuery
+internal sealed class ExportQuery
 {
     public const int DefaultLimit = 100_000;
     public const int MaxLimit = 1_000_000;

@@ -10,7 +10,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Attendance;
 
 /// <summary>A term's marks in one response: /v1/schools/{school_id}/attendance/export.</summary>
-public static partial class ExportEndpoints
+internal static partial class ExportEndpoints
 {
     public static IEndpointRouteBuilder MapMarkExport(this IEndpointRouteBuilder routes)
     {

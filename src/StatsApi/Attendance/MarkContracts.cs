@@ -5,14 +5,14 @@ using StatsApi.Http;
 
 namespace StatsApi.Attendance;
 
-public static class MarkStatuses
+internal static class MarkStatuses
 {
     public static IReadOnlyList<string> All { get; } = ["present", "absent", "late", "excused"];
 }
 
 /// <summary>One student's mark in one lesson.</summary>
 [Example("""{"lesson_id":318,"student_id":22,"status":"present","recorded_by":2,"recorded_at":"2026-09-07T08:50:00Z"}""", NextPagePath = "/v1/schools/oakwood-primary/lessons/318/attendance", NextPageKey = """{"StudentId":22}""")]
-public sealed record MarkResponse
+internal sealed record MarkResponse
 {
     public long LessonId { get; init; }
 
@@ -32,7 +32,7 @@ public sealed record MarkResponse
 
 /// <summary>A student's mark with the lesson it belongs to.</summary>
 [Example("""{"lesson_id":1,"course_id":1,"teacher_id":2,"starts_at":"2026-09-01T07:50:00+00:00","status":"present","recorded_at":"2026-09-01T08:50:00Z"}""", NextPagePath = "/v1/schools/oakwood-primary/students/22/attendance", NextPageKey = """{"StartsAt":"2026-09-01T07:50:00+00:00","LessonId":1}""")]
-public sealed record StudentMarkResponse
+internal sealed record StudentMarkResponse
 {
     public long LessonId { get; init; }
 
@@ -49,7 +49,7 @@ public sealed record StudentMarkResponse
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"student_id":22,"status":"present"}""")]
-public sealed record MarkInput
+internal sealed record MarkInput
 {
     [Required, Description("A student of the school enrolled in the lesson's course.")]
     public long? StudentId { get; init; }
@@ -61,7 +61,7 @@ public sealed record MarkInput
 /// <summary>A lesson's register: one mark per student, up to a class of 1,000. Marks already recorded are replaced.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"marks":[{"student_id":22,"status":"present"},{"student_id":23,"status":"late"},{"student_id":24,"status":"absent"}]}""")]
-public sealed record RecordAttendanceRequest
+internal sealed record RecordAttendanceRequest
 {
     public const int MaxMarks = 1000;
 
@@ -98,11 +98,11 @@ public sealed record RecordAttendanceRequest
 }
 
 [Example("""{"lesson_id":318,"created":0,"updated":2,"unchanged":1}""")]
-public sealed record RecordAttendanceResponse(long LessonId, int Created, int Updated, int Unchanged);
+internal sealed record RecordAttendanceResponse(long LessonId, int Created, int Updated, int Unchanged);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"status":"excused"}""")]
-public sealed record MarkChange
+internal sealed record MarkChange
 {
     [Required, Description("present, absent, late or excused.")]
     public string? Status { get; init; }

@@ -18,7 +18,7 @@ using StatsApi.Writes;
 
 namespace StatsApi.Attendance;
 
-public sealed class StudentMarksQuery : PageQuery
+internal sealed class StudentMarksQuery : PageQuery
 {
     [FromQuery(Name = "from"), Description("First day (ISO 8601, in the school's time zone).")]
     public DateOnly? From { get; init; }
@@ -28,7 +28,7 @@ public sealed class StudentMarksQuery : PageQuery
 }
 
 /// <summary>Attendance marks: a lesson's register, one student's mark, and a student's marks over a range of days.</summary>
-public static class MarkEndpoints
+internal static class MarkEndpoints
 {
     internal const string Columns = "lesson_id, student_id, status, recorded_by, recorded_at, version";
 

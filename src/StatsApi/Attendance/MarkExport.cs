@@ -17,7 +17,7 @@ internal sealed record ExportRange(string School, DateTimeOffset Starts, DateTim
 /// Streams the export; the units of rows it did not read are given back at the end (<see cref="RowCosts"/>).
 /// In (lesson_id, student_id) order, which no later write reorders: a resumed export goes on where it stopped.
 /// </summary>
-public sealed class MarkExport : IResult, IEndpointMetadataProvider
+internal sealed class MarkExport : IResult, IEndpointMetadataProvider
 {
     private readonly ExportRange _range;
     private readonly ExportFormat _format;

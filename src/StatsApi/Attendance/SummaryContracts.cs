@@ -14,7 +14,7 @@ namespace StatsApi.Attendance;
       {"key":"2026-W40","from":"2026-09-28","to":"2026-09-30","course_id":null,"course_code":null,"course_name":null,"counts":{"records":4860,"present":4403,"absent":129,"late":219,"excused":109,"attendance_rate":0.951}}],
      "teacher_id":null,"student_id":null}
     """)]
-public sealed record AttendanceSummary(
+internal sealed record AttendanceSummary(
     string SchoolId,
     DateOnly From,
     DateOnly To,
@@ -35,7 +35,7 @@ public sealed record AttendanceSummary(
 /// (present or late), from 0 to 1; null when nothing was recorded.
 /// </summary>
 [Example("""{"records":8000,"present":7178,"absent":243,"late":423,"excused":156,"attendance_rate":0.9501}""")]
-public sealed record AttendanceCounts(long Records, long Present, long Absent, long Late, long Excused, double? AttendanceRate)
+internal sealed record AttendanceCounts(long Records, long Present, long Absent, long Late, long Excused, double? AttendanceRate)
 {
     public static AttendanceCounts From(long present, long absent, long late, long excused)
     {
@@ -50,7 +50,7 @@ public sealed record AttendanceCounts(long Records, long Present, long Absent, l
 /// For time groups, from and to are the part of the group inside the requested range.
 /// </summary>
 [Example("""{"key":"2026-W37","from":"2026-09-07","to":"2026-09-13","course_id":null,"course_code":null,"course_name":null,"counts":{"records":8000,"present":7178,"absent":243,"late":423,"excused":156,"attendance_rate":0.9501}}""")]
-public sealed record AttendanceGroup(
+internal sealed record AttendanceGroup(
     string Key,
     DateOnly From,
     DateOnly To,

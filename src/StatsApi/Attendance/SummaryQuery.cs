@@ -5,7 +5,7 @@ using StatsApi.Standbys;
 
 namespace StatsApi.Attendance;
 
-public abstract record SummaryResult
+internal abstract record SummaryResult
 {
     public sealed record Found(AttendanceSummary Summary, long Version) : SummaryResult;
 
@@ -23,7 +23,7 @@ public abstract record SummaryResult
 /// student's summary reads that student's own marks, which are as few as the student's lessons on those days.
 /// One statement answers the checks, the school's version and the counts together, from one snapshot.
 /// </summary>
-public sealed class SummaryQuery(ReadDataSource dataSource)
+internal sealed class SummaryQuery(ReadDataSource dataSource)
 {
     private sealed class Row
     {

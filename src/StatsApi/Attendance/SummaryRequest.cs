@@ -5,10 +5,10 @@ using StatsApi.Auth;
 
 namespace StatsApi.Attendance;
 
-public enum SummaryGrouping { None, Day, Week, Month, Course }
+internal enum SummaryGrouping { None, Day, Week, Month, Course }
 
 /// <summary>The summary's query string, checked field by field.</summary>
-public sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To, long? CourseId, SummaryGrouping GroupBy)
+internal sealed record SummaryRequest(string SchoolId, DateOnly From, DateOnly To, long? CourseId, SummaryGrouping GroupBy)
 {
     public long? TeacherId { get; init; }
 

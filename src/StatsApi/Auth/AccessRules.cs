@@ -248,7 +248,7 @@ internal static class AccessRuleExtensions
 }
 
 /// <summary>What each role may be granted: the scopes of a person's token are the client's, narrowed by the role.</summary>
-public static class PersonRoles
+internal static class PersonRoles
 {
     private static readonly Dictionary<string, string[]> Granted = new(StringComparer.Ordinal)
     {

@@ -1,6 +1,6 @@
 namespace StatsApi.Auth;
 
-public sealed class AuthOptions
+internal sealed class AuthOptions
 {
     /// <summary>The claims that can carry scopes, each with the shape its providers give it.</summary>
     public static IReadOnlyList<string> ScopeClaims { get; } = ["scope", "scp", "roles"];

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace StatsApi.Auth;
 
-public sealed partial class AuthOptionsValidation : IValidateOptions<AuthOptions>
+internal sealed partial class AuthOptionsValidation : IValidateOptions<AuthOptions>
 {
     /// <summary>Asymmetric signatures only: never "none", and never HS*, whose key every validator would share.</summary>
     public static readonly IReadOnlyList<string> Asymmetric = ["ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512"];

@@ -5,7 +5,7 @@ using Microsoft.OpenApi;
 
 namespace StatsApi.Auth;
 
-public static class AuthServices
+internal static class AuthServices
 {
     public static IHostApplicationBuilder AddStatsApiAuth(this IHostApplicationBuilder builder)
     {

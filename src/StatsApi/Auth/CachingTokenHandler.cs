@@ -16,7 +16,7 @@ namespace StatsApi.Auth;
 /// request, after this. A token of the built-in service that names a kid this instance has not loaded is
 /// validated again once the keys are reloaded.
 /// </summary>
-public sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
+internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
 {
     public const int MaxEntries = 20_000;
     private static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);

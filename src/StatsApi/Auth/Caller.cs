@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace StatsApi.Auth;
 
 /// <summary>What a validated token lets its bearer reach.</summary>
-public static class Caller
+internal static class Caller
 {
     public const string GatewaySchoolsHeader = "X-Claim-Schools";
 

@@ -6,7 +6,7 @@ namespace StatsApi.Auth;
 /// A signature proves who made a token, not that its claims have the shapes authorization relies on:
 /// schools an array of strings, scopes in the form the configured claim uses, a client named.
 /// </summary>
-public static class ClaimShapes
+internal static class ClaimShapes
 {
     public static string? ErrorOf(JsonElement payload, AuthOptions auth)
     {

@@ -6,7 +6,7 @@ using StatsApi.Http;
 namespace StatsApi.Auth;
 
 /// <summary>Turns a refused authorization into a problem body that says which rule refused it.</summary>
-public sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthorizationMiddlewareResultHandler
+internal sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 

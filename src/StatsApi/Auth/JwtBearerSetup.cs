@@ -7,7 +7,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>How the resource server validates access tokens.</summary>
-public sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, CachingTokenHandler tokenHandler,
+internal sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningKeys signingKeys, Revocations revocations, CachingTokenHandler tokenHandler,
     TimeProvider time, ILogger<JwtBearerSetup> logger)
     : IConfigureNamedOptions<JwtBearerOptions>
 {

@@ -3,12 +3,12 @@ using Microsoft.AspNetCore.Authorization;
 namespace StatsApi.Auth;
 
 /// <summary>The operation is a person's own (their API tokens): the token must act for a person of one school.</summary>
-public sealed class PersonRequirement : IAuthorizationRequirement
+internal sealed class PersonRequirement : IAuthorizationRequirement
 {
     public const string FailureCode = "person_token_required";
 }
 
-public sealed class PersonHandler : AuthorizationHandler<PersonRequirement>
+internal sealed class PersonHandler : AuthorizationHandler<PersonRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, PersonRequirement requirement)
     {

@@ -8,7 +8,7 @@ using StatsApi.Data;
 
 namespace StatsApi.Auth;
 
-public enum RevocationKind { Client, User, ApiToken }
+internal enum RevocationKind { Client, User, ApiToken }
 
 /// <summary>
 /// What no longer authorises the tokens issued from it (a client, a person, one API token), as last read
@@ -18,7 +18,7 @@ public enum RevocationKind { Client, User, ApiToken }
 /// never does, whatever the clocks of the instances and the database (decision 0011). Every instance
 /// reloads the generations every few seconds, with no database trip per request.
 /// </summary>
-public sealed class Revocations(NpgsqlDataSource dataSource, IOptions<TokenOptions> tokens)
+internal sealed class Revocations(NpgsqlDataSource dataSource, IOptions<TokenOptions> tokens)
 {
     /// <summary>The client's generation a token was issued under.</summary>
     public const string ClientGenerationClaim = "client_generation";
@@ -89,7 +89,7 @@ public sealed class Revocations(NpgsqlDataSource dataSource, IOptions<TokenOptio
 }
 
 /// <summary>Reloads the revocations every Auth:RevocationRefreshSeconds (15 by default).</summary>
-public sealed class RevocationRefresher(Revocations revocations, IOptions<AuthOptions> auth, ILogger<RevocationRefresher> logger) : BackgroundService
+internal sealed class RevocationRefresher(Revocations revocations, IOptions<AuthOptions> auth, ILogger<RevocationRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

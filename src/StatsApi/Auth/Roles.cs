@@ -1,7 +1,7 @@
 namespace StatsApi.Auth;
 
 /// <summary>The roles a person holds in a school.</summary>
-public static class Roles
+internal static class Roles
 {
     public const string Student = "student";
     public const string Teacher = "teacher";

@@ -3,10 +3,10 @@ using Microsoft.AspNetCore.Authorization;
 namespace StatsApi.Auth;
 
 /// <summary>Where an operation names the school it touches: its route or its query string, as school_id.</summary>
-public enum SchoolSource { Route, Query }
+internal enum SchoolSource { Route, Query }
 
 /// <summary>Endpoint metadata: this operation touches exactly one school, named here.</summary>
-public sealed record SchoolScope(SchoolSource Source)
+internal sealed record SchoolScope(SchoolSource Source)
 {
     public const string Parameter = "school_id";
 }
@@ -15,21 +15,21 @@ public sealed record SchoolScope(SchoolSource Source)
 /// The one school the request named and the token is approved for, set by the school check. Handlers
 /// bind this, never the raw request, so the school they act on is the school that was authorised.
 /// </summary>
-public sealed record AuthorizedSchool(string Id)
+internal sealed record AuthorizedSchool(string Id)
 {
     public static ValueTask<AuthorizedSchool?> BindAsync(HttpContext context) =>
         ValueTask.FromResult(context.Features.Get<AuthorizedSchool>());
 }
 
 /// <summary>The school an operation names must be one of the caller's approved schools.</summary>
-public sealed class SchoolAccessRequirement : IAuthorizationRequirement
+internal sealed class SchoolAccessRequirement : IAuthorizationRequirement
 {
     public const string FailureCode = "school_not_approved";
     public const string MissingCode = "school_missing";
     public const string AmbiguousCode = "school_ambiguous";
 }
 
-public sealed class SchoolAccessHandler : AuthorizationHandler<SchoolAccessRequirement>
+internal sealed class SchoolAccessHandler : AuthorizationHandler<SchoolAccessRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, SchoolAccessRequirement requirement)
     {

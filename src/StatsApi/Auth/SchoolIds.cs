@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace StatsApi.Auth;
 
 /// <summary>School ids are lowercase slugs such as "oakwood-primary" (the schools table checks the same).</summary>
-public static partial class SchoolIds
+internal static partial class SchoolIds
 {
     /// <summary>The format as the contract states it (ECMA-262, where $ ends the string).</summary>
     public const string Pattern = "^[a-z0-9][a-z0-9-]{1,62}$";

@@ -1,6 +1,6 @@
 namespace StatsApi.Auth;
 
-public static class SchoolRoutes
+internal static class SchoolRoutes
 {
     public const string Base = "/v1/schools";
 

@@ -4,12 +4,12 @@ using Microsoft.Extensions.Options;
 namespace StatsApi.Auth;
 
 /// <summary>The token must carry this scope.</summary>
-public sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement
+internal sealed record ScopeRequirement(string Scope) : IAuthorizationRequirement
 {
     public const string FailureCode = "insufficient_scope";
 }
 
-public sealed class ScopeHandler(IOptions<AuthOptions> auth) : AuthorizationHandler<ScopeRequirement>
+internal sealed class ScopeHandler(IOptions<AuthOptions> auth) : AuthorizationHandler<ScopeRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ScopeRequirement requirement)
     {

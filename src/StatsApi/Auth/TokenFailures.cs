@@ -3,10 +3,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace StatsApi.Auth;
 
 /// <summary>A token whose claims do not have the shapes authorization relies on; its message is safe to show.</summary>
-public sealed class TokenClaimShapeException(string message) : SecurityTokenValidationException(message);
+internal sealed class TokenClaimShapeException(string message) : SecurityTokenValidationException(message);
 
 /// <summary>A token refused for what it stands for rather than its form: a revoked client, person or API token, a missing client secret.</summary>
-public sealed class TokenRefusedException(string kind, string errorCode, string message) : SecurityTokenValidationException(message)
+internal sealed class TokenRefusedException(string kind, string errorCode, string message) : SecurityTokenValidationException(message)
 {
     public string Kind { get; } = kind;
 
@@ -14,7 +14,7 @@ public sealed class TokenRefusedException(string kind, string errorCode, string 
 }
 
 /// <summary>Why a token was refused, in words fixed here: IdentityModel's own messages stay in the log.</summary>
-public sealed record TokenFailure(string Kind, string ErrorCode, string Description)
+internal sealed record TokenFailure(string Kind, string ErrorCode, string Description)
 {
     public const string Expired = "token_expired";
     public const string Invalid = "invalid_token";

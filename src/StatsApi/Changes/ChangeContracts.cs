@@ -9,7 +9,7 @@ namespace StatsApi.Changes;
 /// key names it and its parents (school-local ids; the service keeps no external ids).
 /// </summary>
 [Example($$$"""{"object":"lesson","action":"upsert","school_id":"oakwood-primary","key":{"lesson_id":318,"course_id":1,"teacher_id":2},"data":{"lesson_id":318,"school_id":"oakwood-primary","course_id":1,"teacher_id":2,"starts_at":"2026-09-07T07:50:00+00:00","ends_at":"2026-09-07T08:40:00+00:00","room":"M1","marks":20,"created_at":"{{{ExampleValues.Instant}}}","updated_at":"{{{ExampleValues.Instant}}}"}}""")]
-public sealed record ChangeResponse
+internal sealed record ChangeResponse
 {
     /// <summary>lesson, mark, enrolment, user or course.</summary>
     [JsonPropertyName("object")]
@@ -29,8 +29,8 @@ public sealed record ChangeResponse
 
 /// <summary>A page of changes in commit order; cursor is where the next request continues (after=cursor), also when the page is empty.</summary>
 [Example($$$"""{"data":[{"object":"mark","action":"delete","school_id":"oakwood-primary","key":{"lesson_id":318,"student_id":22,"course_id":1,"teacher_id":2},"data":null},{"object":"lesson","action":"upsert","school_id":"oakwood-primary","key":{"lesson_id":318,"course_id":1,"teacher_id":2},"data":{"lesson_id":318,"school_id":"oakwood-primary","course_id":1,"teacher_id":2,"starts_at":"2026-09-07T07:50:00+00:00","ends_at":"2026-09-07T08:40:00+00:00","room":"M1","marks":19,"created_at":"{{{ExampleValues.Instant}}}","updated_at":"{{{ExampleValues.Instant}}}"}}],"cursor":"eyJTY2hvb2wiOiJvYWt3b29kLXByaW1hcnkiLCJUeGlkIjo5MDEyLCJDaGFuZ2UiOjQ0fQ","has_more":false,"next":"/v1/schools/oakwood-primary/changes?after=eyJTY2hvb2wiOiJvYWt3b29kLXByaW1hcnkiLCJUeGlkIjo5MDEyLCJDaGFuZ2UiOjQ0fQ"}""")]
-public sealed record ChangePage(IReadOnlyList<ChangeResponse> Data, string Cursor, bool HasMore, string Next);
+internal sealed record ChangePage(IReadOnlyList<ChangeResponse> Data, string Cursor, bool HasMore, string Next);
 
 /// <summary>The oldest and newest cursors the feed holds: a cursor older than oldest answers 410 cursor_expired.</summary>
 [Example("""{"oldest":"eyJTY2hvb2wiOiJvYWt3b29kLXByaW1hcnkiLCJUeGlkIjowLCJDaGFuZ2UiOjB9","newest":"eyJTY2hvb2wiOiJvYWt3b29kLXByaW1hcnkiLCJUeGlkIjo5MDEyLCJDaGFuZ2UiOjQ0fQ","retention_days":30}""")]
-public sealed record AvailableChanges(string Oldest, string Newest, int RetentionDays);
+internal sealed record AvailableChanges(string Oldest, string Newest, int RetentionDays);

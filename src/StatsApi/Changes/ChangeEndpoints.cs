@@ -13,7 +13,7 @@ using StatsApi.Standbys;
 
 namespace StatsApi.Changes;
 
-public sealed class ChangeQuery
+internal sealed class ChangeQuery
 {
     public const int DefaultLimit = 100;
     public const int MaxLimit = 1000;
@@ -29,7 +29,7 @@ public sealed class ChangeQuery
 }
 
 /// <summary>A school's change feed: /v1/schools/{school_id}/changes (decision 0015).</summary>
-public static class ChangeEndpoints
+internal static class ChangeEndpoints
 {
     public static RouteGroupBuilder MapChanges(this IEndpointRouteBuilder routes)
     {

@@ -9,7 +9,7 @@ namespace StatsApi.Changes;
 /// Deletes changes older than Changes:RetentionDays, school by school, and notes where each school's log now
 /// starts: a cursor before that answers 410 cursor_expired instead of skipping what was deleted.
 /// </summary>
-public sealed class ChangeLogPruner(NpgsqlDataSource dataSource, IOptions<ChangeOptions> options, ILogger<ChangeLogPruner> logger) : BackgroundService
+internal sealed class ChangeLogPruner(NpgsqlDataSource dataSource, IOptions<ChangeOptions> options, ILogger<ChangeLogPruner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

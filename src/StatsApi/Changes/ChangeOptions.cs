@@ -1,6 +1,6 @@
 namespace StatsApi.Changes;
 
-public sealed class ChangeOptions
+internal sealed class ChangeOptions
 {
     public const string Section = "Changes";
 

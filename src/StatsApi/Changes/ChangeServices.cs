@@ -1,6 +1,6 @@
 namespace StatsApi.Changes;
 
-public static class ChangeServices
+internal static class ChangeServices
 {
     public static IHostApplicationBuilder AddStatsApiChanges(this IHostApplicationBuilder builder)
     {

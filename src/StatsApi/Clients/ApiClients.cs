@@ -8,7 +8,7 @@ namespace StatsApi.Clients;
 
 // Settable properties rather than a positional record: Dapper binds text[] columns to properties only.
 [Example($$"""{"client_id":"{{ExampleValues.ClientId}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"],"created_at":"{{ExampleValues.Instant}}","secret_rotated_at":"{{ExampleValues.Instant}}","revoked_at":null}""")]
-public record ApiClient
+internal record ApiClient
 {
     public string ClientId { get; init; } = "";
     public string Name { get; init; } = "";
@@ -25,7 +25,7 @@ public record ApiClient
 }
 
 /// <summary>Who changes a client, as the trail in client_events names them.</summary>
-public static class ClientActors
+internal static class ClientActors
 {
     public const string CommandLine = "command line";
 
@@ -39,13 +39,13 @@ public static class ClientActors
     public static string PortalAdministrator(long accountId) => $"portal: administrator {accountId}";
 }
 
-public sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
+internal sealed record NewClient(string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes);
 
 /// <summary>A client together with its secret, which exists only in this value and is never stored.</summary>
-public sealed record ClientCredentials(ApiClient Client, string ClientSecret);
+internal sealed record ClientCredentials(ApiClient Client, string ClientSecret);
 
 /// <summary>The clients registered with the built-in token service.</summary>
-public sealed class ApiClients(NpgsqlDataSource dataSource)
+internal sealed class ApiClients(NpgsqlDataSource dataSource)
 {
     private const string Columns = "client_id, name, tier, schools, scopes, created_at, secret_rotated_at, revoked_at";
 

@@ -12,7 +12,7 @@ namespace StatsApi.Clients;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"]}""")]
-public sealed record ClientRequest
+internal sealed record ClientRequest
 {
     [Required, MaxLength(200)]
     public string? Name { get; init; }
@@ -46,7 +46,7 @@ public sealed record ClientRequest
 /// <summary>The fields to change; a field left out keeps its value.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"tier":"premium"}""")]
-public sealed record ClientChanges
+internal sealed record ClientChanges
 {
     [MaxLength(200)]
     public string? Name { get; init; }
@@ -59,11 +59,11 @@ public sealed record ClientChanges
 }
 
 [Example($$"""{"data":[{"client_id":"{{ExampleValues.ClientId}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"],"created_at":"{{ExampleValues.Instant}}","secret_rotated_at":"{{ExampleValues.Instant}}","revoked_at":null}]}""")]
-public sealed record ClientList(IReadOnlyList<ApiClient> Data);
+internal sealed record ClientList(IReadOnlyList<ApiClient> Data);
 
 /// <summary>The credentials of a new or re-keyed client: the only time the secret is shown.</summary>
 [Example($$"""{"client_id":"{{ExampleValues.ClientId}}","client_secret":"{{ExampleValues.ClientSecret}}","name":"District dashboard","tier":"standard","schools":["oakwood-primary","ravenscroft-high"],"scopes":["attendance:read","schools:read"]}""")]
-public sealed record ClientCredentialsResponse(string ClientId, string ClientSecret, string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes)
+internal sealed record ClientCredentialsResponse(string ClientId, string ClientSecret, string Name, string Tier, IReadOnlyList<string> Schools, IReadOnlyList<string> Scopes)
 {
     public static ClientCredentialsResponse From(ClientCredentials credentials) => new(credentials.Client.ClientId, credentials.ClientSecret,
         credentials.Client.Name, credentials.Client.Tier, credentials.Client.Schools, credentials.Client.Scopes);
@@ -73,7 +73,7 @@ public sealed record ClientCredentialsResponse(string ClientId, string ClientSec
 /// The platform's client registry over HTTP, for an application holding the admin scope: the same
 /// code as the 'clients' admin commands.
 /// </summary>
-public static class ClientAdminEndpoints
+internal static class ClientAdminEndpoints
 {
     public static IEndpointRouteBuilder MapClientAdmin(this IEndpointRouteBuilder routes)
     {

@@ -6,7 +6,7 @@ using StatsApi.Http;
 namespace StatsApi.Courses;
 
 [Example($$"""{"course_id":1,"school_id":"oakwood-primary","code":"MATH-2A","name":"Mathematics 2A","teacher_id":2,"created_at":"{{ExampleValues.Instant}}","updated_at":"{{ExampleValues.Instant}}"}""", NextPagePath = "/v1/schools/oakwood-primary/courses", NextPageKey = """{"CourseId":1}""")]
-public sealed record CourseResponse
+internal sealed record CourseResponse
 {
     public long CourseId { get; init; }
 
@@ -29,7 +29,7 @@ public sealed record CourseResponse
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"code":"MUS-2A","name":"Music 2A","teacher_id":2}""")]
-public sealed record NewCourseRequest
+internal sealed record NewCourseRequest
 {
     [Required, MaxLength(40), Description("Unique within the school, e.g. MA-7A.")]
     public string? Code { get; init; }
@@ -52,7 +52,7 @@ public sealed record NewCourseRequest
 /// <summary>The fields to change; a field left out (or null) keeps its value.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"name":"Mathematics 2A (set 1)"}""")]
-public sealed record CourseChanges
+internal sealed record CourseChanges
 {
     [MaxLength(40)]
     public string? Code { get; init; }
@@ -77,11 +77,11 @@ public sealed record CourseChanges
 }
 
 [Example("""{"course_id":1,"student_id":22,"enrolled_on":"2026-09-01"}""", NextPagePath = "/v1/schools/oakwood-primary/courses/1/enrolments", NextPageKey = """{"StudentId":22}""")]
-public sealed record EnrolmentResponse(long CourseId, long StudentId, DateOnly EnrolledOn);
+internal sealed record EnrolmentResponse(long CourseId, long StudentId, DateOnly EnrolledOn);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"enrolled_on":"2026-09-01"}""")]
-public sealed record EnrolmentRequest
+internal sealed record EnrolmentRequest
 {
     [Description("The day the student joined the course; today when left out.")]
     public DateOnly? EnrolledOn { get; init; }

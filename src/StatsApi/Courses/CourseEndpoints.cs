@@ -15,7 +15,7 @@ using StatsApi.Writes;
 
 namespace StatsApi.Courses;
 
-public sealed class CourseListQuery : PageQuery
+internal sealed class CourseListQuery : PageQuery
 {
     [FromQuery(Name = "teacher_id"), Description("Only the courses of this teacher.")]
     public long? TeacherId { get; init; }
@@ -24,7 +24,7 @@ public sealed class CourseListQuery : PageQuery
     public string? Q { get; init; }
 }
 
-public static class CourseEndpoints
+internal static class CourseEndpoints
 {
     public const string Resource = "courses";
 

@@ -17,7 +17,7 @@ using Enrolled = Microsoft.AspNetCore.Http.HttpResults.Results<
 namespace StatsApi.Courses;
 
 /// <summary>A course's students: /v1/schools/{school_id}/courses/{course_id}/enrolments.</summary>
-public static class EnrolmentEndpoints
+internal static class EnrolmentEndpoints
 {
     public static void Map(RouteGroupBuilder courses)
     {

@@ -9,7 +9,7 @@ namespace StatsApi.Data;
 /// change removed what the request refers to, or took a unique value first) is a 409 naming the field,
 /// never a 500.
 /// </summary>
-public sealed class ConstraintViolations(IProblemDetailsService problems, ILogger<ConstraintViolations> logger) : IExceptionHandler
+internal sealed class ConstraintViolations(IProblemDetailsService problems, ILogger<ConstraintViolations> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

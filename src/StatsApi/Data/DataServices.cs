@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace StatsApi.Data;
 
-public static class DataServices
+internal static class DataServices
 {
     // The client waits this much longer than the server's statement_timeout, so a slow statement ends in
     // the server's own error and the client's timeout only catches a server that does not answer at all.

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace StatsApi.Data;
 
-public sealed class DatabaseOptions
+internal sealed class DatabaseOptions
 {
     public bool MigrateOnStartup { get; set; } = true;
 
@@ -33,7 +33,7 @@ public sealed class DatabaseOptions
     public int MaxReplicaLagSeconds { get; set; } = 5;
 }
 
-public sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions>
+internal sealed class DatabaseOptionsValidation : IValidateOptions<DatabaseOptions>
 {
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options)
     {

@@ -4,7 +4,7 @@ using StatsApi.Http;
 
 namespace StatsApi.Data;
 
-public enum DatabaseFailure
+internal enum DatabaseFailure
 {
     /// <summary>Not a database failure this handler answers: a bug, left to the 500 path.</summary>
     None,
@@ -21,7 +21,7 @@ public enum DatabaseFailure
 /// unreachable or unanswering database is an outage; a deadlock or serialization failure is a write
 /// conflict, which the database resolved by aborting this request, and never an outage.
 /// </summary>
-public sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger, TimeProvider time) : IExceptionHandler
+internal sealed class DatabaseUnavailable(IProblemDetailsService problems, ILogger<DatabaseUnavailable> logger, TimeProvider time) : IExceptionHandler
 {
     // Under an outage every request fails alike: one error with its exception per interval says as much
     // as thousands, and the count of the others keeps the log honest.

@@ -6,10 +6,10 @@ using Npgsql;
 
 namespace StatsApi.Data;
 
-public sealed record Migration(string Version, string Sql, string Checksum);
+internal sealed record Migration(string Version, string Sql, string Checksum);
 
 /// <summary>Applies the numbered SQL files of db/migrations, each once and in order.</summary>
-public sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logger)
+internal sealed class Migrator(NpgsqlDataSource dataSource, ILogger<Migrator> logger)
 {
     // Serialises migrators of several instances that start at the same moment.
     internal const long AdvisoryLockKey = 0x5374_6174_7341_7069;

@@ -8,7 +8,7 @@ namespace StatsApi.Data;
 /// normally succeeds. The work must therefore be safe to repeat from the start, and do nothing outside
 /// the transaction it is given. (A write that needs serializable isolation sets it as its first statement.)
 /// </summary>
-public sealed class WriteTransactions(NpgsqlDataSource dataSource, ILogger<WriteTransactions> logger)
+internal sealed class WriteTransactions(NpgsqlDataSource dataSource, ILogger<WriteTransactions> logger)
 {
     public const int MaxAttempts = 4;
 

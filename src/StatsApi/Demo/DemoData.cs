@@ -10,7 +10,7 @@ namespace StatsApi.Demo;
 /// Fridays, an illness wave, late arrivals mostly first thing). Deterministic from the seed; streamed
 /// with binary COPY so benchmarks can ask for tens of millions of rows.
 /// </summary>
-public sealed class DemoData(NpgsqlDataSource dataSource, ILogger<DemoData> logger)
+internal sealed class DemoData(NpgsqlDataSource dataSource, ILogger<DemoData> logger)
 {
     private const long SeedLockKey = 0x5374_6174_7353_6565;
     private const int FormSize = 25;

@@ -1,7 +1,7 @@
 namespace StatsApi.Demo;
 
 /// <summary>The size and shape of the demo data; the same options always make the same rows.</summary>
-public sealed record DemoDataOptions
+internal sealed record DemoDataOptions
 {
     public int Seed { get; init; } = 42;
 
@@ -54,4 +54,4 @@ public sealed record DemoDataOptions
     }
 }
 
-public sealed record DemoDataResult(bool Skipped, int Schools, long Users, long Courses, long Lessons, long AttendanceRecords);
+internal sealed record DemoDataResult(bool Skipped, int Schools, long Users, long Courses, long Lessons, long AttendanceRecords);

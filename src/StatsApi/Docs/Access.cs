@@ -14,7 +14,7 @@ namespace StatsApi.Docs;
 /// 'Authorization: Basic {api_token}', neither of which is an HTTP scheme that validators know.
 /// Each operation's requirements and the first sentence of its description come from its authorization metadata.
 /// </summary>
-public static class Access
+internal static class Access
 {
     public const string Bearer = "bearer";
     public const string OAuth2 = "oauth2";

@@ -4,7 +4,7 @@ using Microsoft.OpenApi;
 namespace StatsApi.Docs;
 
 /// <summary>The OpenAPI document and the Swagger UI at /api-docs.</summary>
-public static class ApiDocs
+internal static class ApiDocs
 {
     public const string DocumentPath = "/openapi/v1.json";
 

@@ -19,7 +19,7 @@ namespace StatsApi.Docs;
 /// Cache-Control, Location, Retry-After) are declared the same way; the RateLimit fields are RateLimiting's.
 /// What an operation answers on success, and the 304 of a revalidated read, its handler's result types say.
 /// </summary>
-public static class CommonResponses
+internal static class CommonResponses
 {
     public const string RequestIdHeader = "X-Request-Id";
     private const string AnswerETag = "AnswerETag";

@@ -11,7 +11,7 @@ namespace StatsApi.Docs;
 /// Examples in the contract: each contract type's own (<see cref="ExampleAttribute"/>), a page of one row for
 /// a list, and parameters' values that answer with data on the demo schools.
 /// </summary>
-public static class Examples
+internal static class Examples
 {
     /// <summary>An ETag of a summary: its school's version and a digest of the question.</summary>
     public const string AnswerETag = "\"v1842-5d41402abc4b2a76b9719d911017c592\"";

@@ -4,7 +4,7 @@ namespace StatsApi.Docs;
 /// What an endpoint does with HTTP headers and the database, declared where it is mapped, so the
 /// contract states it (see <see cref="CommonResponses"/>) without an operation written out by hand.
 /// </summary>
-public static class OperationDocs
+internal static class OperationDocs
 {
     /// <summary>The resource has a version: ETag on its answers; If-Match (412 when stale) on its updates and deletes.</summary>
     public sealed record Versioned;

@@ -9,7 +9,7 @@ namespace StatsApi.Docs;
 /// A document transformer rather than an operation transformer, because it must run after the endpoints'
 /// own transformers (which add parameters and bodies), and the framework runs those after the global ones.
 /// </summary>
-public static partial class Operations
+internal static partial class Operations
 {
     public static Task CompleteAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {

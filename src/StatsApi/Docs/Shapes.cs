@@ -9,7 +9,7 @@ using StatsApi.Paging;
 namespace StatsApi.Docs;
 
 /// <summary>What the generated schemas cannot know: which fields every answer carries, and the parameters' examples.</summary>
-public static class Shapes
+internal static class Shapes
 {
     public static Task ApplyAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {

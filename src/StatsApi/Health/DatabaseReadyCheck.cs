@@ -7,7 +7,7 @@ namespace StatsApi.Health;
 /// Ready means the database answers and every migration this build knows of is applied. The answer is
 /// kept for a moment, so however many probes arrive, the database is asked at most once a window.
 /// </summary>
-public sealed class DatabaseReadyCheck(Migrator migrator, TimeProvider time) : IHealthCheck
+internal sealed class DatabaseReadyCheck(Migrator migrator, TimeProvider time) : IHealthCheck
 {
     public static readonly TimeSpan AnswerLifetime = TimeSpan.FromSeconds(2);
 

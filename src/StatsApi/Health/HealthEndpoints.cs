@@ -3,7 +3,7 @@ using StatsApi.Http;
 
 namespace StatsApi.Health;
 
-public static class HealthEndpoints
+internal static class HealthEndpoints
 {
     public static WebApplication MapHealth(this WebApplication app)
     {

@@ -1,21 +1,15 @@
 using Microsoft.Extensions.Options;
-using StatsApi.Http;
 
 namespace StatsApi.Hosting;
 
 /// <summary>
 /// Every settings section is bound and checked once, before the service or a command touches the
 /// database, so a bad value stops start-up with one line that names it. Each part registers the check of
-/// its own section beside its options (Http, Database, Redis, Telemetry, Tokens, Auth, RateLimits).
+/// its own section beside its options (Http, Database, Redis, Telemetry, Tokens, Auth, RateLimits, Retention,
+/// Changes) with ValidateOnStart; this runs them all.
 /// </summary>
-public static class SettingsValidation
+internal static class SettingsValidation
 {
-    public static IHostApplicationBuilder AddStatsApiSettingsValidation(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<HttpOptions>().ValidateOnStart();
-        return builder;
-    }
-
     /// <summary>Throws a <see cref="ConfigurationException"/> naming every setting that is out of range or cannot be read.</summary>
     public static void ValidateSettings(this IServiceProvider services)
     {

@@ -6,7 +6,7 @@ using StatsApi.Tokens;
 
 namespace StatsApi.Hosting;
 
-public static class StartupTasks
+internal static class StartupTasks
 {
     /// <summary>Migrates (unless Database:MigrateOnStartup is false) and makes sure a signing key exists.</summary>
     public static async Task PrepareDatabaseAsync(this WebApplication app)

@@ -6,7 +6,7 @@ namespace StatsApi.Http;
 /// Kestrel's and the framework's verdicts on a request (a body over the limit, a truncated body) keep
 /// their own 4xx status instead of becoming a 500.
 /// </summary>
-public sealed class BadRequestBodies(IProblemDetailsService problems) : IExceptionHandler
+internal sealed class BadRequestBodies(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace StatsApi.Http;
 
 /// <summary>Names the field a request could not be bound from: a query or route value, or a place in the JSON body.</summary>
-public static partial class BindingFailure
+internal static partial class BindingFailure
 {
     public static (string Field, string Message) Describe(BadHttpRequestException bad)
     {

@@ -10,7 +10,7 @@ namespace StatsApi.Http;
 /// JSON binding would otherwise report Kestrel's refusal as an unreadable body (400). Endpoints that read
 /// their own bodies (the token endpoint) answer for themselves.
 /// </summary>
-public sealed class BodySizeLimit(RequestDelegate next, IOptions<KestrelServerOptions> kestrel)
+internal sealed class BodySizeLimit(RequestDelegate next, IOptions<KestrelServerOptions> kestrel)
 {
     public async Task InvokeAsync(HttpContext context)
     {

@@ -1,7 +1,7 @@
 namespace StatsApi.Http;
 
 /// <summary>WWW-Authenticate challenges: one realm for every scheme the service answers with.</summary>
-public static class Challenges
+internal static class Challenges
 {
     /// <summary>RFC 6750: followed by error, error_description and scope where the request carried a token.</summary>
     public const string Bearer = "Bearer realm=\"statsapi\"";

@@ -5,7 +5,7 @@ namespace StatsApi.Http;
 /// schools that scripts/run.sh loads, so that Try it out on the docs page answers with data.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class ExampleAttribute(string json) : Attribute
+internal sealed class ExampleAttribute(string json) : Attribute
 {
     public string Json { get; } = json;
 
@@ -17,7 +17,7 @@ public sealed class ExampleAttribute(string json) : Attribute
 }
 
 /// <summary>The values examples share: the demo school, an instant, a client's credentials, and an answer's request id.</summary>
-public static class ExampleValues
+internal static class ExampleValues
 {
     public const string RequestId = "0af7651916cd43dd8448eb211c80319c";
 

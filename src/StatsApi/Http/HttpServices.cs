@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace StatsApi.Http;
 
-public sealed class HttpOptions
+internal sealed class HttpOptions
 {
     /// <summary>Serve plain HTTP behind a TLS-terminating proxy that sets X-Forwarded-Proto.</summary>
     public bool AllowPlainHttp { get; set; }
@@ -19,7 +19,7 @@ public sealed class HttpOptions
     public int ShutdownTimeoutSeconds { get; set; } = 20;
 }
 
-public sealed class HttpOptionsValidation : IValidateOptions<HttpOptions>
+internal sealed class HttpOptionsValidation : IValidateOptions<HttpOptions>
 {
     public ValidateOptionsResult Validate(string? name, HttpOptions options) =>
         options.ShutdownTimeoutSeconds is < 1 or > 600
@@ -27,11 +27,11 @@ public sealed class HttpOptionsValidation : IValidateOptions<HttpOptions>
             : ValidateOptionsResult.Success;
 }
 
-public static class HttpServices
+internal static class HttpServices
 {
     public static IHostApplicationBuilder AddStatsApiHttp(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<HttpOptions>(builder.Configuration.GetSection("Http"));
+        builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection("Http")).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidation>();
         // SIGTERM stops the listeners at once and lets the requests in flight finish, for this long at most.
         // Read here, not through HttpOptions: the host reads its options while it is built, before the

@@ -10,7 +10,7 @@ namespace StatsApi.Http;
 /// it cannot use. The token service, the metadata documents and the documentation answer the media
 /// types their own specifications name, and are left alone.
 /// </summary>
-public sealed class NotAcceptable(RequestDelegate next)
+internal sealed class NotAcceptable(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace StatsApi.Http;
 
 /// <summary>RFC 9457 problem responses with the fields every StatsApi error carries.</summary>
-public static class Problems
+internal static class Problems
 {
     public const string ErrorCode = "error_code";
     public const string DeveloperMessage = "developer_message";

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace StatsApi.Http;
 
 /// <summary>Kestrel refusing to start for its own settings, such as an HTTPS address without a certificate it can read.</summary>
-public static class ServerCertificate
+internal static class ServerCertificate
 {
     private const string Hint = "HTTPS needs a certificate: Kestrel__Certificates__Default__Path names a .pfx (with __Password) or a .pem " +
         "(with __KeyPath); or serve plain HTTP behind a TLS-terminating proxy (Http__AllowPlainHttp).";

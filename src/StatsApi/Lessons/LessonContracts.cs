@@ -6,7 +6,7 @@ using StatsApi.Http;
 namespace StatsApi.Lessons;
 
 [Example($$"""{"lesson_id":318,"school_id":"oakwood-primary","course_id":1,"teacher_id":2,"starts_at":"2026-09-07T07:50:00+00:00","ends_at":"2026-09-07T08:40:00+00:00","room":"M1","marks":20,"created_at":"{{ExampleValues.Instant}}","updated_at":"{{ExampleValues.Instant}}"}""", NextPagePath = "/v1/schools/oakwood-primary/lessons", NextPageKey = """{"StartsAt":"2026-09-07T07:50:00+00:00","LessonId":318}""")]
-public sealed record LessonResponse
+internal sealed record LessonResponse
 {
     public long LessonId { get; init; }
 
@@ -36,7 +36,7 @@ public sealed record LessonResponse
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"course_id":1,"starts_at":"2026-11-23T09:00:00+00:00","ends_at":"2026-11-23T09:50:00+00:00","room":"B2"}""")]
-public sealed record NewLessonRequest
+internal sealed record NewLessonRequest
 {
     [Required, Description("A course of the school.")]
     public long? CourseId { get; init; }
@@ -73,7 +73,7 @@ public sealed record NewLessonRequest
 /// <summary>The fields to change; a field left out (or null) keeps its value. A lesson moved to another day carries its marks along.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"room":"M2"}""")]
-public sealed record LessonChanges
+internal sealed record LessonChanges
 {
     public long? CourseId { get; init; }
 

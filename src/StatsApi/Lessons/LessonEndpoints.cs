@@ -15,7 +15,7 @@ using StatsApi.Writes;
 
 namespace StatsApi.Lessons;
 
-public sealed class LessonListQuery : PageQuery
+internal sealed class LessonListQuery : PageQuery
 {
     [FromQuery(Name = "course_id"), Description("Only this course's lessons.")]
     public long? CourseId { get; init; }
@@ -30,7 +30,7 @@ public sealed class LessonListQuery : PageQuery
     public DateOnly? To { get; init; }
 }
 
-public static class LessonEndpoints
+internal static class LessonEndpoints
 {
     public const string Resource = "lessons";
 

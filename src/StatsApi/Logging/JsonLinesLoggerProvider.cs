@@ -11,7 +11,7 @@ namespace StatsApi.Logging;
 /// that read that shape read this one. Each line is formatted on the caller's thread into a reused buffer
 /// and handed to a <see cref="JsonLinesWriter"/>.
 /// </summary>
-public sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvider time) : ILoggerProvider, ISupportExternalScope
+internal sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvider time) : ILoggerProvider, ISupportExternalScope
 {
     private const string OriginalFormat = "{OriginalFormat}";
 

@@ -8,7 +8,7 @@ namespace StatsApi.Logging;
 /// copies its line into memory under a short lock; the console's one system call per line, which cost a
 /// trivial request about 40 % of its throughput, is paid once per batch instead.
 /// </summary>
-public sealed class JsonLinesWriter : IDisposable
+internal sealed class JsonLinesWriter : IDisposable
 {
     // What waits beyond this while the output is stuck (a full pipe, a stalled collector) is counted and
     // dropped: a log that cannot keep up must not hold requests back or grow without bound.

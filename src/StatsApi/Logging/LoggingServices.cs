@@ -1,6 +1,6 @@
 namespace StatsApi.Logging;
 
-public static class LoggingServices
+internal static class LoggingServices
 {
     /// <summary>JSON lines on stdout for the server; admin commands keep their output for people.</summary>
     public static IHostApplicationBuilder AddStatsApiLogging(this IHostApplicationBuilder builder, bool isCommand)

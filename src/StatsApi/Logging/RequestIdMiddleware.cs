@@ -10,7 +10,7 @@ namespace StatsApi.Logging;
 /// Gives every request an id and logs one line when it is answered. The id is the caller's X-Request-Id
 /// when it is sane (then tagged on the request's trace), else the trace id, so either finds the trace.
 /// </summary>
-public sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
+internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<RequestIdMiddleware> logger)
 {
     public const string HeaderName = "X-Request-Id";
 

@@ -2,7 +2,7 @@ using StatsApi.Clients;
 
 namespace StatsApi.OAuth;
 
-public static class OAuthServices
+internal static class OAuthServices
 {
     /// <summary>The token endpoints' services: the client registry they authenticate against and the issuer.</summary>
     public static IHostApplicationBuilder AddStatsApiOAuth(this IHostApplicationBuilder builder)

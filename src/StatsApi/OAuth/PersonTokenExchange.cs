@@ -15,7 +15,7 @@ namespace StatsApi.OAuth;
 /// as that person: sub is the person, role theirs, schools their school if the client holds it, and
 /// scope the client's scopes narrowed to what the role may hold.
 /// </summary>
-public static class PersonTokenExchange
+internal static class PersonTokenExchange
 {
 
     /// <summary>The grant_type a request may name; a request with the client_secret header may also name none.</summary>

@@ -12,7 +12,7 @@ using StatsApi.Tokens;
 
 namespace StatsApi.OAuth;
 
-public static class TokenEndpoints
+internal static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenService(this IEndpointRouteBuilder routes)
     {

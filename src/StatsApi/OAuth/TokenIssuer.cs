@@ -9,10 +9,10 @@ using StatsApi.PersonTokens;
 
 namespace StatsApi.OAuth;
 
-public sealed record IssuedToken(string AccessToken, int ExpiresIn, string Scope);
+internal sealed record IssuedToken(string AccessToken, int ExpiresIn, string Scope);
 
 /// <summary>Mints the access tokens (RFC 9068 JWTs) that the resource server accepts.</summary>
-public sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IOptions<TokenOptions> tokens, TimeProvider time)
+internal sealed class TokenIssuer(SigningKeys keys, IOptions<AuthOptions> auth, IOptions<TokenOptions> tokens, TimeProvider time)
 {
     private static readonly JsonWebTokenHandler Handler = new() { SetDefaultTimesOnTokenCreation = false };
 

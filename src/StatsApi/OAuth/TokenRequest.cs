@@ -7,12 +7,12 @@ using StatsApi.Http;
 namespace StatsApi.OAuth;
 
 [Example("""{"access_token":"eyJhbGciOiJFUzI1NiIsImtpZCI6IjJhQTdSVjAxcE9NbVpVaDZNVlNJY0RaN0MtQUhxWnVsWk5IV1hESE91OVUiLCJ0eXAiOiJhdCtqd3QifQ.eyJzdWIiOiJsQ0haSGJsMFpPSmN1eXhRR2V2WWRPUDgzYzZGaXVLeSJ9.MEUCIQDx","token_type":"Bearer","expires_in":3600,"scope":"attendance:read schools:read"}""")]
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
+internal sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
 // Never bound: the endpoints read their bodies themselves (TokenRequest.ReadAsync), and this describes what they read.
 /// <summary>A token request, in a form or JSON body: each parameter a string, given at most once; null is refused (leave a parameter out instead).</summary>
 [Example("""{"grant_type":"client_credentials"}""")]
-public sealed class TokenRequestBody
+internal sealed class TokenRequestBody
 {
     /// <summary>client_credentials; or urn:statsapi:grant-type:api-token, the API-token exchange, which may also leave it out.</summary>
     public string GrantType { get; init; } = "";
@@ -34,7 +34,7 @@ public sealed class TokenRequestBody
 }
 
 /// <summary>A token request's parameters and client credentials, from a form or JSON body and HTTP Basic.</summary>
-public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters, string? ClientId, string? ClientSecret, bool UsedBasic)
+internal sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters, string? ClientId, string? ClientSecret, bool UsedBasic)
 {
     public string? this[string name] => Parameters.GetValueOrDefault(name);
 
@@ -162,7 +162,7 @@ public sealed record TokenRequest(IReadOnlyDictionary<string, string> Parameters
      "scopes_supported":["admin","attendance:read","attendance:write","courses:read","courses:write","lessons:read","lessons:write","privacy:read","privacy:write","schools:read","users:read","users:write"],
      "response_types_supported":[],"service_documentation":"https://localhost:5443/api-docs"}
     """)]
-public sealed record AuthorizationServerMetadata(
+internal sealed record AuthorizationServerMetadata(
     string Issuer,
     string JwksUri,
     string TokenEndpoint,

@@ -7,7 +7,7 @@ namespace StatsApi.Paging;
 /// A list's position, opaque to clients: the key of the last row served. Lists read in key order from
 /// there, so a row is served once however many rows are inserted meanwhile.
 /// </summary>
-public static class Cursor
+internal static class Cursor
 {
     public static string Encode<TKey>(TKey key) => Base64UrlEncoder.Encode(JsonSerializer.SerializeToUtf8Bytes(key));
 

@@ -5,10 +5,10 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace StatsApi.Paging;
 
 /// <summary>One page of a list, in a stable order; next is the link to the following page, null on the last.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
+internal sealed record Page<T>(IReadOnlyList<T> Data, string? Next);
 
 /// <summary>The paging part of a list's query string.</summary>
-public class PageQuery
+internal class PageQuery
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;

@@ -15,7 +15,7 @@ namespace StatsApi.PersonTokens;
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"name":"Gradebook sync"}""")]
-public sealed record NewApiTokenRequest
+internal sealed record NewApiTokenRequest
 {
     [Required, MaxLength(100)]
     public string? Name { get; init; }
@@ -27,14 +27,14 @@ public sealed record NewApiTokenRequest
 }
 
 [Example($$"""{"data":[{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","last_used_at":"2026-09-07T08:49:12Z"}]}""")]
-public sealed record ApiTokenList(IReadOnlyList<ApiTokenResponse> Data);
+internal sealed record ApiTokenList(IReadOnlyList<ApiTokenResponse> Data);
 
 /// <summary>
 /// A person's API tokens: their own at /v1/me/api-tokens (with a token that acts for them), or anyone's
 /// of a school at /v1/schools/{school_id}/users/{user_id}/api-tokens (users:write, a school admin or an
 /// administering application), which is how a person gets a first one.
 /// </summary>
-public static class ApiTokenEndpoints
+internal static class ApiTokenEndpoints
 {
     public static IEndpointRouteBuilder MapApiTokens(this IEndpointRouteBuilder routes)
     {

@@ -7,7 +7,7 @@ namespace StatsApi.PersonTokens;
 /// A person's API token: "sta_" and 40 random alphanumerics. The prefix lets secret scanners recognise
 /// a leaked one; only its SHA-256 hash is stored.
 /// </summary>
-public static class ApiTokenSecrets
+internal static class ApiTokenSecrets
 {
     public const string Prefix = "sta_";
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

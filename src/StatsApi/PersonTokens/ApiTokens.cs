@@ -7,18 +7,18 @@ using StatsApi.Writes;
 namespace StatsApi.PersonTokens;
 
 [Example($$"""{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","last_used_at":"2026-09-07T08:49:12Z"}""")]
-public sealed record ApiTokenResponse(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
+internal sealed record ApiTokenResponse(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
 
 /// <summary>A new token: the only time its secret exists outside the caller's hands.</summary>
 [Example($$"""{"token_id":2,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","token":"sta_Xk3pQ9vR4kLp9ZsW3nYb7HcJ5dFg1AeUq2Tm8Wx6"}""")]
-public sealed record CreatedApiToken(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, string Token);
+internal sealed record CreatedApiToken(long TokenId, long UserId, string Name, string Prefix, DateTime CreatedAt, string Token);
 
 /// <summary>
 /// People's API tokens: stored as hashes, listed by prefix, and revoked at once when deleted. Each change
 /// is made here, in the caller's <see cref="WriteScope"/>, and audited here as that scope's actor's, so
 /// every door (the HTTP operations, the command line's 'api-tokens create') records the same event.
 /// </summary>
-public static class ApiTokens
+internal static class ApiTokens
 {
     public const int MaxPerPerson = 5;
 

@@ -7,7 +7,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Portal;
 
 // Settable properties rather than a positional record: Dapper binds text[] columns to properties only.
-public sealed record AccessRequest
+internal sealed record AccessRequest
 {
     public long RequestId { get; init; }
     public long AccountId { get; init; }
@@ -31,14 +31,14 @@ public sealed record AccessRequest
 }
 
 /// <summary>What a developer asks for, as typed in the form.</summary>
-public sealed record AccessRequestForm(string? Organisation, string? Website, string? ContactName, string? ContactEmail,
+internal sealed record AccessRequestForm(string? Organisation, string? Website, string? ContactName, string? ContactEmail,
     string? ContactTelephone, string? Purpose, string? Schools, string? Tier, string? RedirectUri);
 
 /// <summary>What a platform administrator grants: it may narrow what was asked.</summary>
-public sealed record Grant(IReadOnlyList<string> Schools, string Tier, IReadOnlyList<string> Scopes);
+internal sealed record Grant(IReadOnlyList<string> Schools, string Tier, IReadOnlyList<string> Scopes);
 
 /// <summary>Organisations' requests for access, the queue platform administrators review, and the grants.</summary>
-public sealed class AccessRequests(NpgsqlDataSource dataSource, ApiClients clients)
+internal sealed class AccessRequests(NpgsqlDataSource dataSource, ApiClients clients)
 {
     /// <summary>What the portal may grant: every scope but the platform's own administration.</summary>
     public static IReadOnlyList<string> GrantableScopes { get; } = Scopes.All.Where(s => s != Scopes.Admin).Order(StringComparer.Ordinal).ToList();

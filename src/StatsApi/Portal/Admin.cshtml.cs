@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class AdminModel(AccessRequests requests, SchoolRequests schoolRequests) : PortalPage
+internal sealed class AdminModel(AccessRequests requests, SchoolRequests schoolRequests) : PortalPage
 {
     /// <summary>Ticked before the reviewer chooses: reading the summary and the schools.</summary>
     public static readonly IReadOnlySet<string> DefaultScopes = new HashSet<string>(StringComparer.Ordinal) { StatsApi.Tokens.Scopes.AttendanceRead, StatsApi.Tokens.Scopes.SchoolsRead };

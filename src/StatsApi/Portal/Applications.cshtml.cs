@@ -4,7 +4,7 @@ using StatsApi.RateLimiting;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications, ClientUsage usage) : PortalPage
+internal sealed class ApplicationsModel(AccessRequests requests, PortalApplications applications, ClientUsage usage) : PortalPage
 {
     public Organisation? Organisation { get; private set; }
 

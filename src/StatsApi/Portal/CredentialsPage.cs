@@ -8,7 +8,7 @@ namespace StatsApi.Portal;
 /// The part the sign-in, sign-up and password pages share: an e-mail address and a password typed, the words for
 /// a failed or locked-out attempt, and a session started that returns only to a page of the portal.
 /// </summary>
-public abstract class CredentialsPage : PortalPage
+internal abstract class CredentialsPage : PortalPage
 {
     [BindProperty]
     public string? Email { get; set; }

@@ -12,7 +12,7 @@ namespace StatsApi.Portal;
 /// antiforgery tokens whichever instance wrote them. Each key is encrypted like the signing keys, under
 /// Tokens:KeyEncryptionKey when it is set, so a copy of the database alone cannot forge a session.
 /// </summary>
-public sealed class DataProtectionKeys(NpgsqlDataSource dataSource, KeyProtector protector) : IXmlRepository
+internal sealed class DataProtectionKeys(NpgsqlDataSource dataSource, KeyProtector protector) : IXmlRepository
 {
     // The framework's interface is synchronous; it reads the ring once and again only when a key nears its end.
     public IReadOnlyCollection<XElement> GetAllElements()

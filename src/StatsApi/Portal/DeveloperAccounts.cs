@@ -8,7 +8,7 @@ using StatsApi.RateLimiting;
 
 namespace StatsApi.Portal;
 
-public sealed record DeveloperAccount
+internal sealed record DeveloperAccount
 {
     public long AccountId { get; init; }
     public string Email { get; init; } = "";
@@ -20,7 +20,7 @@ public sealed record DeveloperAccount
     public bool IsActive => State == "active";
 }
 
-public abstract record SignInResult
+internal abstract record SignInResult
 {
     public sealed record Succeeded(DeveloperAccount Account) : SignInResult;
     public sealed record WrongCredentials : SignInResult;
@@ -29,7 +29,7 @@ public abstract record SignInResult
 }
 
 /// <summary>The portal's accounts: sign-up, sign-in with a lockout every instance shares, and platform administrators.</summary>
-public sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     public const int MinimumPasswordLength = 12;
     public const int MaximumPasswordLength = 128;

@@ -7,10 +7,10 @@ namespace StatsApi.Portal;
 /// A change of an organisation's grant: the first approval or decline of its access request, a request to add
 /// schools approved or declined. <paramref name="Grant"/> is what the grant becomes, or null when it stays.
 /// </summary>
-public sealed record GrantChange(long RequestId, long? SchoolRequestId, string Action, string Actor, Grant? Grant);
+internal sealed record GrantChange(long RequestId, long? SchoolRequestId, string Action, string Actor, Grant? Grant);
 
 /// <summary>The one path every review changes a grant through, recorded in grant_events in the review's own transaction.</summary>
-public static class GrantChanges
+internal static class GrantChanges
 {
     public static async Task ChangeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, GrantChange change, CancellationToken cancellationToken)
     {

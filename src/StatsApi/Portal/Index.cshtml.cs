@@ -1,6 +1,6 @@
 namespace StatsApi.Portal.Pages;
 
-public sealed class IndexModel(AccessRequests requests) : PortalPage
+internal sealed class IndexModel(AccessRequests requests) : PortalPage
 {
     public AccessRequest? Latest { get; private set; }
 

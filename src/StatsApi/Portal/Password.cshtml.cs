@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class PasswordModel(DeveloperAccounts accounts) : CredentialsPage
+internal sealed class PasswordModel(DeveloperAccounts accounts) : CredentialsPage
 {
     [BindProperty]
     public string? NewPassword { get; set; }
@@ -13,10 +13,6 @@ public sealed class PasswordModel(DeveloperAccounts accounts) : CredentialsPage
     /// <summary>Set on the page the change redirects to.</summary>
     [BindProperty(SupportsGet = true)]
     public bool Done { get; set; }
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync()
     {

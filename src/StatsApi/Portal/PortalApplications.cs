@@ -6,7 +6,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Portal;
 
 /// <summary>The organisation a developer acts for: their approved request and what it grants.</summary>
-public sealed record Organisation(long RequestId, string Name, IReadOnlyList<string> Schools, string Tier, IReadOnlyList<string> Scopes)
+internal sealed record Organisation(long RequestId, string Name, IReadOnlyList<string> Schools, string Tier, IReadOnlyList<string> Scopes)
 {
     public static Organisation? Of(AccessRequest? request) =>
         request is { State: "approved", GrantedSchools: { } schools, GrantedTier: { } tier, GrantedScopes: { } scopes }
@@ -17,7 +17,7 @@ public sealed record Organisation(long RequestId, string Name, IReadOnlyList<str
     public IReadOnlyList<string> Tiers => StatsApi.Tokens.Tiers.All.Where(t => StatsApi.Tokens.Tiers.Rank(t) <= StatsApi.Tokens.Tiers.Rank(Tier)).ToList();
 }
 
-public abstract record CreateResult
+internal abstract record CreateResult
 {
     public sealed record Created(ClientCredentials Credentials) : CreateResult;
     public sealed record Invalid(Dictionary<string, string> Errors) : CreateResult;
@@ -27,7 +27,7 @@ public abstract record CreateResult
 /// An organisation's applications: API clients made, rotated and revoked through the client registry, the
 /// same code as /v1/admin/clients and the 'clients' commands, and seen only by that organisation.
 /// </summary>
-public sealed class PortalApplications(NpgsqlDataSource dataSource, ApiClients clients)
+internal sealed class PortalApplications(NpgsqlDataSource dataSource, ApiClients clients)
 {
     public async Task<IReadOnlyList<ApiClient>> ListAsync(Organisation organisation, CancellationToken cancellationToken = default)
     {

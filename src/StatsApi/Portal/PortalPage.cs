@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace StatsApi.Portal;
 
 /// <summary>A portal page for a signed-in developer.</summary>
-public abstract class PortalPage : PageModel
+internal abstract class PortalPage : PageModel
 {
     /// <summary>The account of the session, validated for this request.</summary>
     public DeveloperAccount Account => PortalServices.Account(HttpContext)

@@ -12,7 +12,7 @@ namespace StatsApi.Portal;
 /// The developer portal under /portal: server-rendered pages, signed in with a cookie of its own scheme. The
 /// API never accepts that cookie (its default scheme is the bearer token), and the portal never accepts a token.
 /// </summary>
-public static class PortalServices
+internal static class PortalServices
 {
     public const string Scheme = "Portal";
     public const string Policy = "PortalDeveloper";
@@ -33,6 +33,9 @@ public static class PortalServices
         builder.Services.AddDataProtection().SetApplicationName("statsapi-portal");
         builder.Services.AddOptions<KeyManagementOptions>().Configure<NpgsqlDataSource, KeyProtector>((options, dataSource, protector) =>
             options.XmlRepository = new DataProtectionKeys(dataSource, protector));
+        // The repository encrypts each key itself (DataProtectionKeys), so the key manager's warning that no XML
+        // encryptor is configured would be false at every start; its errors still reach the log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.AddAuthentication().AddCookie(Scheme, cookie =>
         {
             // __Host-: sent only over HTTPS, to this host, for every path.

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class RequestModel(AccessRequests requests) : PortalPage
+internal sealed class RequestModel(AccessRequests requests) : PortalPage
 {
     /// <summary>Name, label, input type, hint and autocomplete of the form's free-text fields.</summary>
     public static readonly IReadOnlyList<(string Name, string Label, string Type, string? Hint, string? Autocomplete)> TextFields =

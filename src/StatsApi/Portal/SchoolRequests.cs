@@ -7,7 +7,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Portal;
 
 // Settable properties rather than a positional record: Dapper binds text[] columns to properties only.
-public sealed record SchoolRequest
+internal sealed record SchoolRequest
 {
     public long SchoolRequestId { get; init; }
     public long RequestId { get; init; }
@@ -32,13 +32,13 @@ public sealed record SchoolRequest
 }
 
 /// <summary>What a developer asks to add, as typed: schools, and perhaps a higher tier or more scopes.</summary>
-public sealed record SchoolRequestForm(string? Schools, string? Tier, IReadOnlyList<string> Scopes, string? Purpose);
+internal sealed record SchoolRequestForm(string? Schools, string? Tier, IReadOnlyList<string> Scopes, string? Purpose);
 
 /// <summary>
 /// Approved organisations' requests to add schools (and perhaps a higher tier or scopes), reviewed by platform
 /// administrators. An approval widens the organisation's grant through <see cref="GrantChanges"/>, as every review does.
 /// </summary>
-public sealed class SchoolRequests(NpgsqlDataSource dataSource)
+internal sealed class SchoolRequests(NpgsqlDataSource dataSource)
 {
     private const string Columns = """
         s.school_request_id, s.request_id, r.organisation, a.email as account_email, s.schools_wanted, s.tier_wanted, s.scopes_wanted,

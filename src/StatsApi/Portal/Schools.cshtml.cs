@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class SchoolsModel(AccessRequests requests, SchoolRequests schoolRequests) : PortalPage
+internal sealed class SchoolsModel(AccessRequests requests, SchoolRequests schoolRequests) : PortalPage
 {
     public Organisation? Organisation { get; private set; }
 

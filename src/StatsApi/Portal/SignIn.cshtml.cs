@@ -2,12 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class SignInModel(DeveloperAccounts accounts) : CredentialsPage
+internal sealed class SignInModel(DeveloperAccounts accounts) : CredentialsPage
 {
-    public void OnGet()
-    {
-    }
-
     public async Task<IActionResult> OnPostAsync()
     {
         if (string.IsNullOrWhiteSpace(Email))

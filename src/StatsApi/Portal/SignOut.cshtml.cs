@@ -3,12 +3,8 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class SignOutModel(DeveloperAccounts accounts) : PortalPage
+internal sealed class SignOutModel(DeveloperAccounts accounts) : PortalPage
 {
-    public void OnGet()
-    {
-    }
-
     public async Task<IActionResult> OnPostAsync()
     {
         // A new stamp ends this session and any other, on every instance, even if a copy of the cookie was kept.

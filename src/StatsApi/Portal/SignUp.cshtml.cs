@@ -2,14 +2,10 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace StatsApi.Portal.Pages;
 
-public sealed class SignUpModel(DeveloperAccounts accounts) : CredentialsPage
+internal sealed class SignUpModel(DeveloperAccounts accounts) : CredentialsPage
 {
     [BindProperty]
     public string? ConfirmPassword { get; set; }
-
-    public void OnGet()
-    {
-    }
 
     public async Task<IActionResult> OnPostAsync()
     {

@@ -7,7 +7,7 @@ namespace StatsApi.Portal;
 /// An application's last days as bars drawn by the server: the height of each day's requests, its 429s and other
 /// 4xx in their own colours at the foot, and the same numbers as text for whoever cannot see the picture.
 /// </summary>
-public sealed record UsageChart(string Id, string Name, IReadOnlyList<DailyUsage> Days)
+internal sealed record UsageChart(string Id, string Name, IReadOnlyList<DailyUsage> Days)
 {
     public const int Width = 560;
     public const int Height = 120;

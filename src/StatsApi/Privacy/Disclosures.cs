@@ -13,7 +13,7 @@ namespace StatsApi.Privacy;
 /// each). Written on the request's path, not queued: a request whose record could not be written fails
 /// instead of answering, so no answer goes out unrecorded (decision 0014).
 /// </summary>
-public static class Disclosures
+internal static class Disclosures
 {
     /// <summary>The students one statement records; a bulk read of more is recorded in several, in its one transaction.</summary>
     public const int MaxPerStatement = 1000;

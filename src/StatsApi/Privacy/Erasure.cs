@@ -11,7 +11,7 @@ namespace StatsApi.Privacy;
 /// issued for them revoked, and the stored answers that showed their name are dropped. Their marks,
 /// enrolments and lessons stay, pointing at the placeholder, so every count and rollup is unchanged.
 /// </summary>
-public static class Erasure
+internal static class Erasure
 {
     /// <summary>What an erased person's names become: the columns stay non-empty, and say only this.</summary>
     public const string Placeholder = "Erased";

@@ -12,7 +12,7 @@ namespace StatsApi.Privacy;
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"reason":"erasure_request","reference":"DPO-2026-014"}""")]
-public sealed partial record ErasureRequest
+internal sealed partial record ErasureRequest
 {
     public static readonly IReadOnlyList<string> Reasons = ["erasure_request", "left_school", "entered_in_error", "retention_policy", "other"];
 
@@ -42,7 +42,7 @@ public sealed partial record ErasureRequest
 
 /// <summary>The person is erased: since when, and why. Asked again, the same answer.</summary>
 [Example($$"""{"school_id":"oakwood-primary","user_id":22,"erased_at":"{{ExampleValues.Instant}}","reason":"erasure_request","reference":"DPO-2026-014","api_tokens_revoked":1}""")]
-public sealed record ErasureResponse
+internal sealed record ErasureResponse
 {
     public string SchoolId { get; init; } = "";
 

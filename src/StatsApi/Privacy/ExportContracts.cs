@@ -18,7 +18,7 @@ namespace StatsApi.Privacy;
      "events":[{"occurred_at":"{{ExampleValues.Instant}}","client_id":"{{ExampleValues.ClientId}}","person_id":null,"request_id":"{{ExampleValues.RequestId}}","action":"create","object_type":"user"}],
      "disclosures":[{"disclosure_id":1,"occurred_at":"{{ExampleValues.Instant}}","client_id":"{{ExampleValues.ClientId}}","person_id":null,"request_id":"{{ExampleValues.RequestId}}","what":"export"}]}
     """)]
-public sealed record PersonExport
+internal sealed record PersonExport
 {
     public DateTime ExportedAt { get; init; }
 
@@ -44,22 +44,22 @@ public sealed record PersonExport
 }
 
 /// <summary>The person as the users table holds them.</summary>
-public sealed record ExportedProfile(long UserId, string SchoolId, string Role, string GivenName, string FamilyName, string? Email, bool Active,
+internal sealed record ExportedProfile(long UserId, string SchoolId, string Role, string GivenName, string FamilyName, string? Email, bool Active,
     DateTime CreatedAt, DateTime UpdatedAt);
 
-public sealed record ExportedEnrolment(long CourseId, string Code, string Name, DateOnly EnrolledOn);
+internal sealed record ExportedEnrolment(long CourseId, string Code, string Name, DateOnly EnrolledOn);
 
-public sealed record ExportedCourse(long CourseId, string Code, string Name);
+internal sealed record ExportedCourse(long CourseId, string Code, string Name);
 
-public sealed record ExportedMark(long LessonId, long CourseId, DateTime StartsAt, string Status, long? RecordedBy, DateTime RecordedAt);
+internal sealed record ExportedMark(long LessonId, long CourseId, DateTime StartsAt, string Status, long? RecordedBy, DateTime RecordedAt);
 
-public sealed record ExportedApiToken(long TokenId, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
+internal sealed record ExportedApiToken(long TokenId, string Name, string Prefix, DateTime CreatedAt, DateTime? LastUsedAt);
 
-public sealed record ExportedEvent(DateTime OccurredAt, string ClientId, long? PersonId, string RequestId, string Action, string ObjectType);
+internal sealed record ExportedEvent(DateTime OccurredAt, string ClientId, long? PersonId, string RequestId, string Action, string ObjectType);
 
 /// <summary>One disclosure of a student's data: which client, acting for which person (null for an application's own token), in which request, when, and what.</summary>
 [Example($$"""{"disclosure_id":1,"occurred_at":"{{ExampleValues.Instant}}","client_id":"{{ExampleValues.ClientId}}","person_id":2,"request_id":"{{ExampleValues.RequestId}}","what":"marks"}""", NextPagePath = "/v1/schools/oakwood-primary/users/22/disclosures", NextPageKey = """{"DisclosureId":1}""")]
-public sealed record DisclosureResponse
+internal sealed record DisclosureResponse
 {
     public long DisclosureId { get; init; }
 

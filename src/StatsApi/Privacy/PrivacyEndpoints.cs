@@ -16,7 +16,7 @@ namespace StatsApi.Privacy;
 /// everything held about them, and show to whom their data was disclosed (privacy:read). A school admin
 /// holds both scopes; teachers and students neither (<see cref="PersonRoles"/>).
 /// </summary>
-public static class PrivacyEndpoints
+internal static class PrivacyEndpoints
 {
     public static RouteGroupBuilder MapPrivacy(this IEndpointRouteBuilder routes)
     {

@@ -1,6 +1,6 @@
 namespace StatsApi.Privacy;
 
-public static class PrivacyServices
+internal static class PrivacyServices
 {
     public static IHostApplicationBuilder AddStatsApiPrivacy(this IHostApplicationBuilder builder)
     {

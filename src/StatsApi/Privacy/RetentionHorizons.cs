@@ -6,7 +6,7 @@ using StatsApi.Http;
 namespace StatsApi.Privacy;
 
 /// <summary>How far back a school's raw marks are still held, for the reads of one student's marks.</summary>
-public static class RetentionHorizons
+internal static class RetentionHorizons
 {
     public const string DetailExpiredCode = "detail_expired";
 

@@ -11,7 +11,7 @@ namespace StatsApi.Privacy;
 /// transaction so every summary stays exact; and audit events past their own limit. One instance at a time:
 /// the others find the advisory lock taken and wait for the next round.
 /// </summary>
-public sealed class RetentionJob(NpgsqlDataSource dataSource, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionJob> logger)
+internal sealed class RetentionJob(NpgsqlDataSource dataSource, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionJob> logger)
     : BackgroundService
 {
     // pg_try_advisory_lock's key: "retain" in ASCII.
@@ -146,4 +146,4 @@ public sealed class RetentionJob(NpgsqlDataSource dataSource, IOptions<Retention
 }
 
 /// <summary>What one round of the retention job deleted.</summary>
-public sealed record RetentionRound(int Marks, int AuditEvents);
+internal sealed record RetentionRound(int Marks, int AuditEvents);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace StatsApi.Privacy;
 
 /// <summary>How long raw data is kept (GDPR Art. 5(1)(e)); both off unless set. Section "Retention".</summary>
-public sealed class RetentionOptions
+internal sealed class RetentionOptions
 {
     /// <summary>Raw marks of lessons older than this many months are deleted; the rollups keep their counts. Null: kept for ever.</summary>
     public int? MarksMonths { get; set; }
@@ -18,7 +18,7 @@ public sealed class RetentionOptions
     public int BatchLessons { get; set; } = 100;
 }
 
-public sealed class RetentionOptionsValidation : IValidateOptions<RetentionOptions>
+internal sealed class RetentionOptionsValidation : IValidateOptions<RetentionOptions>
 {
     public ValidateOptionsResult Validate(string? name, RetentionOptions options)
     {

@@ -7,14 +7,14 @@ using StatsApi.Data;
 namespace StatsApi.RateLimiting;
 
 /// <summary>One client's requests on one day (UTC): all of them, the 429s, and the other 4xx.</summary>
-public sealed record DailyUsage(DateOnly Day, long Requests, long Throttled, long ClientErrors);
+internal sealed record DailyUsage(DateOnly Day, long Requests, long Throttled, long ClientErrors);
 
 /// <summary>
 /// Counts each client's requests per day in memory, on the request path only by interlocked increments, and
 /// adds the counts to client_usage_daily in one statement every <see cref="FlushInterval"/>, so every
 /// instance's requests land in one table without a write per request.
 /// </summary>
-public sealed class ClientUsage(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class ClientUsage(NpgsqlDataSource dataSource, TimeProvider clock)
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(5);
 
@@ -131,7 +131,7 @@ public sealed class ClientUsage(NpgsqlDataSource dataSource, TimeProvider clock)
 }
 
 /// <summary>Counts every request a token names a client for, whatever its answer, the 429s of the limiters included.</summary>
-public sealed class ClientUsageCounter(RequestDelegate next, ClientUsage usage)
+internal sealed class ClientUsageCounter(RequestDelegate next, ClientUsage usage)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -152,7 +152,7 @@ public sealed class ClientUsageCounter(RequestDelegate next, ClientUsage usage)
 }
 
 /// <summary>Writes the counts every few seconds, and once more when the service stops.</summary>
-public sealed class ClientUsageFlusher(ClientUsage usage, ILogger<ClientUsageFlusher> logger) : BackgroundService
+internal sealed class ClientUsageFlusher(ClientUsage usage, ILogger<ClientUsageFlusher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -7,12 +7,12 @@ using StatsApi.Tokens;
 namespace StatsApi.RateLimiting;
 
 /// <summary>Marks the token endpoints, whose failed attempts are limited.</summary>
-public sealed class FailedAttemptsLimited;
+internal sealed class FailedAttemptsLimited;
 
 /// <summary>A token request that failed on its credentials; the client id whose secret it guessed, when it named one.</summary>
-public sealed record FailedTokenRequest(string? ClientId);
+internal sealed record FailedTokenRequest(string? ClientId);
 
-public static class FailedTokenRequests
+internal static class FailedTokenRequests
 {
     public static TBuilder LimitFailedAttempts<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new FailedAttemptsLimited());
@@ -28,7 +28,7 @@ public static class FailedTokenRequests
 /// fails against it again is refused for a window, while an address that does not fail (the real
 /// client's) still gets tokens.
 /// </summary>
-public sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore quotas, IOptions<RateLimitOptions> options)
+internal sealed class FailedTokenRequestLimiter(RequestDelegate next, QuotaStore quotas, IOptions<RateLimitOptions> options)
 {
     /// <summary>The policy and the reason the metrics name this limiter's decisions and refusals by.</summary>
     public const string TokenEndpointPolicy = "token_endpoint";

@@ -1,7 +1,7 @@
 namespace StatsApi.RateLimiting;
 
 /// <summary>Quotas kept in this instance's memory: the store without Redis, and the fallback while Redis is unreachable.</summary>
-public sealed class MemoryQuotaStore(TimeProvider time)
+internal sealed class MemoryQuotaStore(TimeProvider time)
 {
     private const int SweepEvery = 4096;
 

@@ -1,7 +1,7 @@
 namespace StatsApi.RateLimiting;
 
 /// <summary>What an operation takes from its caller's cost quota: dearer the more work it makes the database do.</summary>
-public static class OperationCosts
+internal static class OperationCosts
 {
     /// <summary>One object by its id, and every operation that names no other cost.</summary>
     public const int Lookup = 1;
@@ -24,4 +24,4 @@ public static class OperationCosts
     public static int Of(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<OperationCost>()?.Units ?? Lookup;
 }
 
-public sealed record OperationCost(int Units);
+internal sealed record OperationCost(int Units);

@@ -1,7 +1,7 @@
 namespace StatsApi.RateLimiting;
 
 /// <summary>What to do with a set of quotas, all at once.</summary>
-public enum QuotaOperation
+internal enum QuotaOperation
 {
     /// <summary>Take each draw's amount if every one of them fits; otherwise take nothing.</summary>
     Take,
@@ -14,10 +14,10 @@ public enum QuotaOperation
 }
 
 /// <summary>An amount drawn from the quota kept under a key: <paramref name="Quota"/> units per window.</summary>
-public readonly record struct QuotaDraw(string Key, int Quota, int Amount);
+internal readonly record struct QuotaDraw(string Key, int Quota, int Amount);
 
 /// <summary>A quota after an operation: what is left, when it is whole again, and, for a draw that did not fit, when it would.</summary>
-public readonly record struct QuotaState(long Remaining, TimeSpan ResetAfter, TimeSpan RetryAfter)
+internal readonly record struct QuotaState(long Remaining, TimeSpan ResetAfter, TimeSpan RetryAfter)
 {
     public bool Refused => RetryAfter > TimeSpan.Zero;
 }
@@ -28,7 +28,7 @@ public readonly record struct QuotaState(long Remaining, TimeSpan ResetAfter, Ti
 /// which its quota is whole again. An amount n fits when TAT + n·w/q − w ≤ now. This is the reference
 /// arithmetic; <see cref="RedisQuotaStore"/> runs the same steps in Lua inside Redis.
 /// </summary>
-public static class Gcra
+internal static class Gcra
 {
     // Float rounding must not refuse an amount that fits exactly (7 takes of a quota of 7).
     private const double ToleranceMs = 0.01;

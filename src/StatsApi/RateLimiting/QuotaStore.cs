@@ -9,7 +9,7 @@ namespace StatsApi.RateLimiting;
 /// is counted in memory, one warning is logged for the whole outage, and Redis is not asked again until
 /// Redis:RetrySeconds have passed; once it answers, the shared quotas resume.
 /// </summary>
-public sealed class QuotaStore(MemoryQuotaStore memory, RedisConnection redis, IOptions<RedisOptions> options, ILogger<QuotaStore> logger)
+internal sealed class QuotaStore(MemoryQuotaStore memory, RedisConnection redis, IOptions<RedisOptions> options, ILogger<QuotaStore> logger)
 {
     private readonly RedisQuotaStore? _redis = redis.Configured ? new RedisQuotaStore(redis) : null;
     private readonly RedisOutage _outage = new(options.Value.RetrySeconds);

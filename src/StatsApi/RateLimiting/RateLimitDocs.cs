@@ -6,7 +6,7 @@ using StatsApi.Tokens;
 namespace StatsApi.RateLimiting;
 
 /// <summary>The rate limits in the OpenAPI document: each operation's cost, its 429, and the RateLimit headers.</summary>
-public static class RateLimitDocs
+internal static class RateLimitDocs
 {
     public const string CostExtension = "x-rate-limit-cost";
 

@@ -6,7 +6,7 @@ namespace StatsApi.RateLimiting;
 /// The RateLimit-Policy and RateLimit fields of draft-ietf-httpapi-ratelimit-headers (structured-field
 /// lists): one policy for requests and one for cost, each q units per w seconds, and what is left of each.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     public const string Policy = "RateLimit-Policy";
     public const string Current = "RateLimit";

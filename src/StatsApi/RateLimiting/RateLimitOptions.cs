@@ -4,7 +4,7 @@ using StatsApi.Tokens;
 namespace StatsApi.RateLimiting;
 
 /// <summary>A tier's two quotas per window: requests, and the summed costs of the operations called.</summary>
-public sealed class TierLimit
+internal sealed class TierLimit
 {
     public int Requests { get; set; }
 
@@ -12,7 +12,7 @@ public sealed class TierLimit
 }
 
 /// <summary>Failed token requests (invalid_client, invalid_grant) allowed per window before attempts are refused.</summary>
-public sealed class TokenEndpointLimit
+internal sealed class TokenEndpointLimit
 {
     /// <summary>Failures from one address (an IPv6 /64) before that address is refused.</summary>
     public int FailuresPerAddress { get; set; } = 20;
@@ -21,7 +21,7 @@ public sealed class TokenEndpointLimit
     public int FailuresPerClient { get; set; } = 10;
 }
 
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     /// <summary>The window every quota is counted over; a quota spent is whole again after this long unused.</summary>
     public int WindowSeconds { get; set; } = 60;
@@ -45,7 +45,7 @@ public sealed class RateLimitOptions
         tier is not null && Tiers.TryGetValue(tier, out var limit) ? (tier, limit) : (DefaultTier, Tiers[DefaultTier]);
 }
 
-public sealed class RateLimitOptionsValidation : IValidateOptions<RateLimitOptions>
+internal sealed class RateLimitOptionsValidation : IValidateOptions<RateLimitOptions>
 {
     public ValidateOptionsResult Validate(string? name, RateLimitOptions options)
     {

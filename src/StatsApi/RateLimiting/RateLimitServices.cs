@@ -4,7 +4,7 @@ using StatsApi.Redis;
 
 namespace StatsApi.RateLimiting;
 
-public static class RateLimitServices
+internal static class RateLimitServices
 {
     public static IHostApplicationBuilder AddStatsApiRateLimits(this IHostApplicationBuilder builder)
     {

@@ -9,7 +9,7 @@ namespace StatsApi.RateLimiting;
 /// atomic in Redis, on Redis's own clock (instances' clocks may differ). It throws when Redis does not
 /// answer in time; <see cref="QuotaStore"/> then falls back to memory.
 /// </summary>
-public sealed class RedisQuotaStore(RedisConnection redis)
+internal sealed class RedisQuotaStore(RedisConnection redis)
 {
     public const string KeyPrefix = "statsapi:quota:";
 

@@ -10,7 +10,7 @@ namespace StatsApi.RateLimiting;
 /// a unit per <see cref="RowsPerUnit"/> rows it may read, taken from the caller's cost quota before the first
 /// byte, and the units of rows it did not read given back at the end. So its cost is the rows it read.
 /// </summary>
-public static class RowCosts
+internal static class RowCosts
 {
     public const int RowsPerUnit = 10_000;
 

@@ -12,7 +12,7 @@ namespace StatsApi.RateLimiting;
 /// operation's cost. It runs after authentication (the token names the tier and the caller) and before
 /// authorization and the endpoint, so a refused request costs no database trip.
 /// </summary>
-public sealed class TierLimiter(RequestDelegate next, QuotaStore quotas, IOptions<RateLimitOptions> options)
+internal sealed class TierLimiter(RequestDelegate next, QuotaStore quotas, IOptions<RateLimitOptions> options)
 {
     public async Task InvokeAsync(HttpContext context)
     {

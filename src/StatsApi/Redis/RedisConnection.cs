@@ -8,7 +8,7 @@ namespace StatsApi.Redis;
 /// is unset. It never blocks a request on Redis: no failed start while Redis is down, no queue while it
 /// reconnects, and an answer within Redis:TimeoutMilliseconds or an exception.
 /// </summary>
-public sealed class RedisConnection : IAsyncDisposable
+internal sealed class RedisConnection : IAsyncDisposable
 {
     private readonly Task<ConnectionMultiplexer>? _connection;
 
@@ -47,7 +47,7 @@ public sealed class RedisConnection : IAsyncDisposable
     }
 }
 
-public static class RedisServices
+internal static class RedisServices
 {
     /// <summary>Redis's settings and the shared connection, once however many features ask.</summary>
     public static IServiceCollection AddStatsApiRedis(this IServiceCollection services, IConfiguration configuration)

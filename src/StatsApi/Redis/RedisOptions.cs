@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace StatsApi.Redis;
 
-public sealed class RedisOptions
+internal sealed class RedisOptions
 {
     /// <summary>
     /// A StackExchange.Redis configuration string (host:port,password=…); without it, quotas and the record
@@ -18,7 +18,7 @@ public sealed class RedisOptions
     public int RetrySeconds { get; set; } = 5;
 }
 
-public sealed class RedisOptionsValidation : IValidateOptions<RedisOptions>
+internal sealed class RedisOptionsValidation : IValidateOptions<RedisOptions>
 {
     public ValidateOptionsResult Validate(string? name, RedisOptions options)
     {

@@ -6,7 +6,7 @@ namespace StatsApi.Redis;
 /// What a user of Redis knows of an outage: while Redis is down, one call in each Redis:RetrySeconds
 /// asks it and the others take the fallback at once, and the start and end of each outage are told once.
 /// </summary>
-public sealed class RedisOutage(int retrySeconds)
+internal sealed class RedisOutage(int retrySeconds)
 {
     private readonly long _retryMilliseconds = retrySeconds * 1000L;
     private long _retryAt;
@@ -72,4 +72,4 @@ public sealed class RedisOutage(int retrySeconds)
 }
 
 /// <summary>What Redis answered, if it was asked and answered.</summary>
-public readonly record struct RedisAnswer<T>(bool Given, T Value);
+internal readonly record struct RedisAnswer<T>(bool Given, T Value);

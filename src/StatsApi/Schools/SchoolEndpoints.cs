@@ -10,9 +10,9 @@ using StatsApi.Tokens;
 namespace StatsApi.Schools;
 
 [Example($$"""{"school_id":"oakwood-primary","name":"Oakwood Primary School","time_zone":"Europe/London","created_at":"{{ExampleValues.Instant}}"}""", NextPagePath = "/v1/schools", NextPageKey = """{"SchoolId":"oakwood-primary"}""")]
-public sealed record SchoolResponse(string SchoolId, string Name, string TimeZone, DateTime CreatedAt);
+internal sealed record SchoolResponse(string SchoolId, string Name, string TimeZone, DateTime CreatedAt);
 
-public static class SchoolEndpoints
+internal static class SchoolEndpoints
 {
     private const string Columns = "school_id, name, time_zone, created_at";
 

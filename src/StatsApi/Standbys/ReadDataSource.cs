@@ -6,7 +6,7 @@ namespace StatsApi.Standbys;
 /// Where one request's reads go: the primary, unless the operation reads on a standby
 /// (<see cref="StandbyReads.ReadsOnStandby"/>) and <see cref="ReadRouting"/> sent this request there.
 /// </summary>
-public sealed class ReadDataSource(NpgsqlDataSource primary)
+internal sealed class ReadDataSource(NpgsqlDataSource primary)
 {
     private NpgsqlDataSource? _standby;
 

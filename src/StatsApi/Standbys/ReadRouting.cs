@@ -11,7 +11,7 @@ namespace StatsApi.Standbys;
 /// when that client wrote nothing within the same seconds. A read that fails there runs once more on the
 /// primary, so a standby that goes away fails no request.
 /// </summary>
-public sealed class ReadRouting
+internal sealed class ReadRouting
 {
     private readonly NpgsqlDataSource? _standby;
     private readonly StandbyMonitor? _monitor;
@@ -73,7 +73,7 @@ public sealed class ReadRouting
         && exception is not PostgresException { SqlState: PostgresErrorCodes.QueryCanceled };
 }
 
-public static class StandbyReads
+internal static class StandbyReads
 {
     /// <summary>
     /// The operation only reads, and may answer from a standby up to Database:MaxReplicaLagSeconds behind

@@ -13,7 +13,7 @@ namespace StatsApi.Standbys;
 /// and in this instance's memory besides. While Redis does not answer, every client counts as having
 /// written: reads go to the primary rather than risk missing a write.
 /// </summary>
-public sealed class RecentWrites(RedisConnection redis, IOptions<RedisOptions> redisOptions, IOptions<DatabaseOptions> database,
+internal sealed class RecentWrites(RedisConnection redis, IOptions<RedisOptions> redisOptions, IOptions<DatabaseOptions> database,
     TimeProvider time, ILogger<RecentWrites> logger)
 {
     public const string KeyPrefix = "statsapi:wrote:";

@@ -14,7 +14,7 @@ namespace StatsApi.Standbys;
 /// were the hosts to stop answering, the standbys stop serving reads by themselves once they could be
 /// that far behind.
 /// </summary>
-public sealed class StandbyMonitor : BackgroundService
+internal sealed class StandbyMonitor : BackgroundService
 {
     private const int AnswerTimeoutSeconds = 2;
 

@@ -4,7 +4,7 @@ using StatsApi.Redis;
 
 namespace StatsApi.Standbys;
 
-public static class StandbyServices
+internal static class StandbyServices
 {
     /// <summary>
     /// With several hosts in the connection string, operations marked <see cref="StandbyReads.ReadsOnStandby"/>

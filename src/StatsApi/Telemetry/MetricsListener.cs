@@ -8,7 +8,7 @@ namespace StatsApi.Telemetry;
 /// stays off the API's addresses, its TLS, its proxy rules and its request log, and the port can be
 /// left unpublished or firewalled to the scraper (decision 0006).
 /// </summary>
-public sealed class MetricsListener(MeterProvider meterProvider, IOptions<TelemetryOptions> options) : IHostedService, IAsyncDisposable
+internal sealed class MetricsListener(MeterProvider meterProvider, IOptions<TelemetryOptions> options) : IHostedService, IAsyncDisposable
 {
     public const string Path = "/metrics";
 

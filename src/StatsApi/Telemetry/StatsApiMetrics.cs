@@ -7,7 +7,7 @@ namespace StatsApi.Telemetry;
 /// Static, so any part of the service records with one call and no wiring; every meter provider that
 /// listens to "StatsApi" (Prometheus, OTLP) sees them. Tag values are fixed words, never caller input.
 /// </summary>
-public static class StatsApiMetrics
+internal static class StatsApiMetrics
 {
     public const string MeterName = "StatsApi";
 

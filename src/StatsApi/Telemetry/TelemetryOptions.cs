@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace StatsApi.Telemetry;
 
-public sealed class TelemetryOptions
+internal sealed class TelemetryOptions
 {
     /// <summary>
     /// Plain-HTTP addresses of the management listener that serves /metrics (Prometheus), such as
@@ -14,7 +14,7 @@ public sealed class TelemetryOptions
     public string ServiceName { get; set; } = "statsapi";
 }
 
-public sealed class TelemetryOptionsValidation : IValidateOptions<TelemetryOptions>
+internal sealed class TelemetryOptionsValidation : IValidateOptions<TelemetryOptions>
 {
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {

@@ -7,7 +7,7 @@ using StatsApi.Http;
 
 namespace StatsApi.Telemetry;
 
-public static class TelemetryServices
+internal static class TelemetryServices
 {
     /// <summary>The standard variable (or setting) that names the OTLP collector; unset, nothing is exported over OTLP.</summary>
     public const string OtlpEndpoint = "OTEL_EXPORTER_OTLP_ENDPOINT";

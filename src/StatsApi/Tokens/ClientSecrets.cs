@@ -4,7 +4,7 @@ using System.Text;
 namespace StatsApi.Tokens;
 
 /// <summary>Client ids and secrets: 32 and 40 characters of [A-Za-z0-9], stored only as hashes.</summary>
-public static class ClientSecrets
+internal static class ClientSecrets
 {
     private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -8,7 +8,7 @@ namespace StatsApi.Tokens;
 /// Encrypts signing keys' private parts with AES-256-GCM under Tokens:KeyEncryptionKey, so a copy of
 /// the database alone cannot mint tokens. The kid is bound in as associated data.
 /// </summary>
-public sealed class KeyProtector(IOptions<TokenOptions> options)
+internal sealed class KeyProtector(IOptions<TokenOptions> options)
 {
     public const string None = "none";
     public const string AesGcm = "aes-256-gcm";

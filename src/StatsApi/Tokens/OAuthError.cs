@@ -7,10 +7,10 @@ namespace StatsApi.Tokens;
 
 /// <summary>An RFC 6749 error response (section 5.2), with the request id that support looks the request up by.</summary>
 [Example("""{"error":"invalid_client","error_description":"The client is unknown, revoked, or the secret is wrong.","request_id":"0af7651916cd43dd8448eb211c80319c"}""")]
-public sealed record OAuthError(string Error, string ErrorDescription, string RequestId);
+internal sealed record OAuthError(string Error, string ErrorDescription, string RequestId);
 
 /// <summary>Why a token request fails: the status and the RFC 6749 error it answers with.</summary>
-public sealed record OAuthFailure(int Status, string Error, string Description)
+internal sealed record OAuthFailure(int Status, string Error, string Description)
 {
     public static OAuthFailure InvalidRequest(string description) => new(StatusCodes.Status400BadRequest, "invalid_request", description);
 
@@ -35,7 +35,7 @@ public sealed record OAuthFailure(int Status, string Error, string Description)
 /// statuses a token request fails with: 400 (a request refused), 401 (invalid_client) and 413 (a body over the
 /// server's limit). The 429 of too many failed attempts is the limiter's (RateLimiting).
 /// </summary>
-public sealed class OAuthErrorAnswer : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<OAuthError>, IEndpointMetadataProvider
+internal sealed class OAuthErrorAnswer : IResult, IStatusCodeHttpResult, IValueHttpResult, IValueHttpResult<OAuthError>, IEndpointMetadataProvider
 {
     private static readonly int[] Statuses =
         [StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status413PayloadTooLarge];

@@ -1,7 +1,7 @@
 namespace StatsApi.Tokens;
 
 /// <summary>The claims a person's token adds to a client's.</summary>
-public static class PersonClaims
+internal static class PersonClaims
 {
     public const string Role = "role";
 

@@ -1,7 +1,7 @@
 namespace StatsApi.Tokens;
 
 /// <summary>The scopes a client can be granted; an operation names the one it needs.</summary>
-public static class Scopes
+internal static class Scopes
 {
     public const string AttendanceRead = "attendance:read";
     public const string AttendanceWrite = "attendance:write";
@@ -26,7 +26,7 @@ public static class Scopes
 }
 
 /// <summary>The three client tiers; each maps to a rate-limit policy.</summary>
-public static class Tiers
+internal static class Tiers
 {
     public static IReadOnlyList<string> All { get; } = ["free", "standard", "premium"];
 

@@ -10,10 +10,10 @@ using StatsApi.Data;
 
 namespace StatsApi.Tokens;
 
-public sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk, DateTime CreatedAt);
+internal sealed record PublishedKey(string Kid, string Algorithm, string PublicJwk, DateTime CreatedAt);
 
 /// <summary>A row of <see cref="SigningKeys.SigningKeyQuery"/>: the private key as stored (encrypted, or not).</summary>
-public sealed record StoredSigningKey(string Kid, string Algorithm, byte[] PrivateKey, string Protection);
+internal sealed record StoredSigningKey(string Kid, string Algorithm, byte[] PrivateKey, string Protection);
 
 /// <summary>
 /// The token service's asymmetric keys, persisted in the database. Three are published: the next key
@@ -21,7 +21,7 @@ public sealed record StoredSigningKey(string Kid, string Algorithm, byte[] Priva
 /// before the last switch stay valid. The newest key published for Tokens:KeyActivationDelaySeconds
 /// signs; while none is that old (a new deployment), the oldest one does.
 /// </summary>
-public sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, KeyProtector protector, ILogger<SigningKeys> logger)
+internal sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOptions> options, KeyProtector protector, ILogger<SigningKeys> logger)
 {
     private const long KeyCreationLockKey = 0x5374_6174_734B_6579;
     private const int PublishedCount = 3;

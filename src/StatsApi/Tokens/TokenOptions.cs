@@ -1,6 +1,6 @@
 namespace StatsApi.Tokens;
 
-public sealed class TokenOptions
+internal sealed class TokenOptions
 {
     /// <summary>Off when an external identity provider issues the tokens.</summary>
     public bool Enabled { get; set; } = true;

@@ -3,7 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace StatsApi.Tokens;
 
-public sealed class TokenOptionsValidation : IValidateOptions<TokenOptions>
+internal sealed class TokenOptionsValidation : IValidateOptions<TokenOptions>
 {
     public ValidateOptionsResult Validate(string? name, TokenOptions options)
     {

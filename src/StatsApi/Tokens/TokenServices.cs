@@ -3,7 +3,7 @@ using StatsApi.Data;
 
 namespace StatsApi.Tokens;
 
-public static class TokenServices
+internal static class TokenServices
 {
     public static IHostApplicationBuilder AddStatsApiTokens(this IHostApplicationBuilder builder)
     {
@@ -17,7 +17,7 @@ public static class TokenServices
 }
 
 /// <summary>Picks up keys rotated or retired by another instance or by the 'keys rotate' command, every Tokens:KeyRefreshSeconds.</summary>
-public sealed class SigningKeyRefresher(SigningKeys keys, IOptions<TokenOptions> options, ILogger<SigningKeyRefresher> logger) : BackgroundService
+internal sealed class SigningKeyRefresher(SigningKeys keys, IOptions<TokenOptions> options, ILogger<SigningKeyRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

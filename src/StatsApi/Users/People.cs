@@ -10,7 +10,7 @@ namespace StatsApi.Users;
 /// People as other features find them: by id within a school, and whether an id a request names has the role the operation needs.
 /// An erased person (decision 0014) is found by neither: they answer as one that never existed.
 /// </summary>
-public static class People
+internal static class People
 {
     internal const string Columns = "user_id, school_id, role, given_name, family_name, email, active, created_at, updated_at, version";
 

@@ -9,7 +9,7 @@ namespace StatsApi.Users;
 
 /// <summary>A person of the school: a student, a teacher or an admin.</summary>
 [Example($$"""{"user_id":2,"school_id":"oakwood-primary","role":"teacher","given_name":"Ivy","family_name":"Johnson","email":"ivy.johnson.2@oakwood-primary.example","active":true,"created_at":"{{ExampleValues.Instant}}","updated_at":"{{ExampleValues.Instant}}"}""", NextPagePath = "/v1/schools/oakwood-primary/users", NextPageKey = """{"UserId":2}""")]
-public sealed record UserResponse
+internal sealed record UserResponse
 {
     public long UserId { get; init; }
 
@@ -37,7 +37,7 @@ public sealed record UserResponse
 // A misspelt field is an error, not a silent no-op.
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"role":"student","given_name":"Maya","family_name":"Okafor","email":"maya.okafor@oakwood-primary.example"}""")]
-public sealed record NewUserRequest
+internal sealed record NewUserRequest
 {
     [Required, Description("student, teacher or admin.")]
     public string? Role { get; init; }
@@ -68,7 +68,7 @@ public sealed record NewUserRequest
 /// <summary>The fields to change; a field left out (or null) keeps its value. active: false deactivates the person.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"family_name":"Johnson-Reid"}""")]
-public sealed record UserChanges
+internal sealed record UserChanges
 {
     [MaxLength(100)]
     public string? GivenName { get; init; }

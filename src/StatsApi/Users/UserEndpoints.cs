@@ -15,7 +15,7 @@ using StatsApi.Writes;
 
 namespace StatsApi.Users;
 
-public sealed class UserListQuery : PageQuery
+internal sealed class UserListQuery : PageQuery
 {
     [FromQuery(Name = "role"), Description("Only people of this role: student, teacher or admin.")]
     public string? Role { get; init; }
@@ -30,7 +30,7 @@ public sealed class UserListQuery : PageQuery
     public bool? Active { get; init; }
 }
 
-public static class UserEndpoints
+internal static class UserEndpoints
 {
     private const string Resource = "users";
 

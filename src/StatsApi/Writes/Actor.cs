@@ -7,7 +7,7 @@ namespace StatsApi.Writes;
 /// its token acts for, or the admin command line. Every door builds one, and every write runs with it
 /// (<see cref="SchoolWrites.RunAsync{T}(Actor, string, Func{WriteScope, Task{T}}, CancellationToken)"/>).
 /// </summary>
-public sealed record Actor(string ClientId, long? PersonId, string RequestId)
+internal sealed record Actor(string ClientId, long? PersonId, string RequestId)
 {
     /// <summary>
     /// The client_id the audit trail records for the command line. No client of this service is named so

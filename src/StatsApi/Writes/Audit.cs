@@ -8,7 +8,7 @@ namespace StatsApi.Writes;
 /// HTTP request, the command line), and every read of one student's record. Ids only: names stay in the
 /// users table.
 /// </summary>
-public static class Audit
+internal static class Audit
 {
     public static Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Actor actor, string school,
         string action, string objectType, string objectId, CancellationToken cancellationToken) =>

@@ -7,7 +7,7 @@ namespace StatsApi.Writes;
 /// What a step of a write found: the object it may go on with, or the problem it must answer with instead
 /// (the write then returns it, and its transaction is rolled back).
 /// </summary>
-public readonly struct Checked<T> where T : class
+internal readonly struct Checked<T> where T : class
 {
     private readonly T? _value;
     private readonly ProblemHttpResult? _refusal;

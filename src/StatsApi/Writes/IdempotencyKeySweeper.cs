@@ -5,7 +5,7 @@ using StatsApi.Data;
 namespace StatsApi.Writes;
 
 /// <summary>Deletes idempotency keys past their 24 hours, a batch at a time, so the table stays small.</summary>
-public sealed class IdempotencyKeySweeper(NpgsqlDataSource dataSource, ILogger<IdempotencyKeySweeper> logger) : BackgroundService
+internal sealed class IdempotencyKeySweeper(NpgsqlDataSource dataSource, ILogger<IdempotencyKeySweeper> logger) : BackgroundService
 {
     private const int BatchSize = 5000;
 

@@ -11,7 +11,7 @@ namespace StatsApi.Writes;
 /// the transaction of its write. A retry finds it; a concurrent twin waits on the key's row until the
 /// first commits (and then finds it) or rolls back (and then writes itself). Keys last 24 hours.
 /// </summary>
-public static class IdempotencyKeys
+internal static class IdempotencyKeys
 {
     public const string Header = "Idempotency-Key";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);

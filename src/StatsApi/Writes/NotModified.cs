@@ -8,7 +8,7 @@ namespace StatsApi.Writes;
 /// 304 Not Modified, without a body: If-None-Match names the answer's current tag (<see cref="Preconditions.IfNoneMatch"/>).
 /// It describes itself in the contract: the 304, and the read's If-None-Match, ETag and Cache-Control.
 /// </summary>
-public sealed class NotModified : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
+internal sealed class NotModified : IResult, IStatusCodeHttpResult, IEndpointMetadataProvider
 {
     private NotModified()
     {
@@ -16,13 +16,12 @@ public sealed class NotModified : IResult, IStatusCodeHttpResult, IEndpointMetad
 
     public static NotModified Answer { get; } = new();
 
-    public int StatusCode => StatusCodes.Status304NotModified;
 
-    int? IStatusCodeHttpResult.StatusCode => StatusCode;
+    int? IStatusCodeHttpResult.StatusCode => StatusCodes.Status304NotModified;
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
-        httpContext.Response.StatusCode = StatusCode;
+        httpContext.Response.StatusCode = StatusCodes.Status304NotModified;
         return Task.CompletedTask;
     }
 

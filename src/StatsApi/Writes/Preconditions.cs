@@ -8,7 +8,7 @@ namespace StatsApi.Writes;
 /// Entity tags from versions; RFC 9110 If-Match on updates and deletes, and If-None-Match on reads
 /// whose answer is one of many of the same version (a query's).
 /// </summary>
-public static class Preconditions
+internal static class Preconditions
 {
     public static string ETagOf(long version) => $"\"v{version.ToString(CultureInfo.InvariantCulture)}\"";
 

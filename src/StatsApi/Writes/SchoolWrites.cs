@@ -12,7 +12,7 @@ namespace StatsApi.Writes;
 /// What a write runs with: one transaction on one school, on behalf of one actor. Before it commits, the
 /// write has recorded its audit event (<see cref="AuditAsync"/>), or said it changed nothing.
 /// </summary>
-public sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction transaction, Actor actor, string school, CancellationToken cancellation)
+internal sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction transaction, Actor actor, string school, CancellationToken cancellation)
 {
     private bool _accounted;
 
@@ -55,7 +55,7 @@ public sealed class WriteScope(NpgsqlConnection connection, NpgsqlTransaction tr
 /// per key, a write that refuses (a missing id, a stale version) rolls back whatever it did, and the
 /// caller's reads then go to the primary for a while, so that it reads what it wrote (<see cref="ReadRouting"/>).
 /// </summary>
-public sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
+internal sealed class SchoolWrites(WriteTransactions transactions, ReadRouting reads)
 {
     /// <summary>
     /// The one audited path of every door (HTTP below, the command line, anything to come): the write runs in

@@ -1,6 +1,6 @@
 namespace StatsApi.Writes;
 
-public static class WriteServices
+internal static class WriteServices
 {
     public static IHostApplicationBuilder AddStatsApiWrites(this IHostApplicationBuilder builder)
     {

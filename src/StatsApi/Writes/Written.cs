@@ -11,7 +11,7 @@ namespace StatsApi.Writes;
 /// The answer to a write, as first given or as replayed for a retry with the same Idempotency-Key:
 /// its status, its JSON body and the headers that name what was written.
 /// </summary>
-public class Written : IResult
+internal class Written : IResult
 {
     public const string ReplayedHeader = "Idempotent-Replayed";
 
@@ -99,7 +99,7 @@ public class Written : IResult
 /// A write that refuses returns its problem instead (it converts to this type, so a write's code returns
 /// either); <see cref="SchoolWrites"/> then rolls the transaction back and answers with the problem.
 /// </summary>
-public sealed class Written<TAnswer> : Written, IEndpointMetadataProvider where TAnswer : IResult, IEndpointMetadataProvider
+internal sealed class Written<TAnswer> : Written, IEndpointMetadataProvider where TAnswer : IResult, IEndpointMetadataProvider
 {
     internal Written(Written answer) : base(answer.Status, answer.Json, answer.Location, answer.ETag, answer.Replayed)
     {

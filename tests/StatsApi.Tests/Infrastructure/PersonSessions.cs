@@ -16,7 +16,7 @@ public static class PersonSessions
         await app.ActAsAsync(school, userId, await app.CreateClientAsync([school], toolScopes.Length > 0 ? toolScopes : [.. Scopes.All.Where(s => s != Scopes.Admin)]));
 
     /// <summary>An HTTP client acting for the person through the given tool.</summary>
-    public static async Task<HttpClient> ActAsAsync(this StatsApiFactory app, string school, long userId, ClientCredentials tool)
+    internal static async Task<HttpClient> ActAsAsync(this StatsApiFactory app, string school, long userId, ClientCredentials tool)
     {
         var admin = await app.CreateClientWithScopesAsync([school], Scopes.UsersWrite);
         var created = await admin.PostAsJsonAsync($"/v1/schools/{school}/users/{userId}/api-tokens", new { name = "Tool" });

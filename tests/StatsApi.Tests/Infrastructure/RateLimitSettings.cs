@@ -26,7 +26,7 @@ public static class RateLimitSettings
     }
 
     /// <summary>A new client of the tier for the school, reading the school and its attendance, and an HTTP client with its token.</summary>
-    public static async Task<(ClientCredentials Credentials, HttpClient Http)> ClientOfTierAsync(this StatsApiFactory app, string tier, string school)
+    internal static async Task<(ClientCredentials Credentials, HttpClient Http)> ClientOfTierAsync(this StatsApiFactory app, string tier, string school)
     {
         var credentials = await app.CreateClientAsync([school], [Scopes.SchoolsRead, Scopes.AttendanceRead], tier);
         var http = app.CreateClient();

@@ -100,7 +100,7 @@ public sealed class StandbyPairFactory : StatsApiFactory
         With("Database:MaxReplicaLagSeconds", maxReplicaLagSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public StandbyMonitor Monitor => Services.GetRequiredService<StandbyMonitor>();
+    internal StandbyMonitor Monitor => Services.GetRequiredService<StandbyMonitor>();
 
     /// <summary>Until the monitor has found the standby within the bound, so that reads may go to it.</summary>
     public async Task WaitUntilStandbyServesReadsAsync()

@@ -128,7 +128,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public NpgsqlDataSource DataSource => Services.GetRequiredService<NpgsqlDataSource>();
 
     /// <summary>Registers a client the way the admin command does.</summary>
-    public async Task<ClientCredentials> CreateClientAsync(string[] schools, string[]? scopes = null, string tier = "standard")
+    internal async Task<ClientCredentials> CreateClientAsync(string[] schools, string[]? scopes = null, string tier = "standard")
     {
         var clients = Services.GetRequiredService<ApiClients>();
         var request = new NewClient("Test client", tier, schools, scopes ?? [Scopes.AttendanceRead]);
@@ -138,7 +138,7 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A token from the real token endpoint, with HTTP Basic client authentication.</summary>
-    public async Task<string> GetTokenAsync(ClientCredentials credentials, string? scope = null)
+    internal async Task<string> GetTokenAsync(ClientCredentials credentials, string? scope = null)
     {
         using var client = CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token")

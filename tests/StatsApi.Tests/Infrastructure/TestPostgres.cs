@@ -18,7 +18,7 @@ public static class TestPostgres
     public const string Variable = "STATSAPI_TEST_POSTGRES";
 
     /// <summary>The small demo data set every test database starts with.</summary>
-    public static DemoDataOptions DemoOptions { get; } = new() { Seed = 7, Schools = 3, StudentsPerSchool = 40, Weeks = 2 };
+    internal static DemoDataOptions DemoOptions { get; } = new() { Seed = 7, Schools = 3, StudentsPerSchool = 40, Weeks = 2 };
 
     private static readonly Lazy<Task<string>> AdminConnection = new(StartAsync);
     private static readonly Lazy<Task<string>> Template = new(CreateTemplateAsync);
