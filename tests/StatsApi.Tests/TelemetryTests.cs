@@ -97,7 +97,10 @@ public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFacto
             lines = (await scraper.GetStringAsync(app.MetricsAddress)).Split('\n');
             return series.All(s => lines.Any(s));
         });
-        Assert.All(series, s => Assert.Contains(lines, l => s(l)));
+        var missing = series.Count(s => !lines.Any(s));
+        Assert.True(missing == 0, $"{missing} of {series.Length} series were not scraped within {Poll.Patience}. The last scrape's request and StatsApi series:\n"
+            + string.Join('\n', lines.Where(l => l.StartsWith("http_server_request_duration_seconds_count", StringComparison.Ordinal)
+                || l.StartsWith("statsapi_", StringComparison.Ordinal))));
     }
 
     [Fact]
