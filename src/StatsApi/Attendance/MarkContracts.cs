@@ -5,11 +5,6 @@ using StatsApi.Http;
 
 namespace StatsApi.Attendance;
 
-internal static class MarkStatuses
-{
-    public static IReadOnlyList<string> All { get; } = ["present", "absent", "late", "excused"];
-}
-
 /// <summary>One student's mark in one lesson.</summary>
 [Example("""{"lesson_id":318,"student_id":22,"status":"present","recorded_by":2,"recorded_at":"2026-09-07T08:50:00Z"}""", NextPagePath = "/v1/schools/oakwood-primary/lessons/318/attendance", NextPageKey = """{"StudentId":22}""")]
 internal sealed record MarkResponse
@@ -51,49 +46,33 @@ internal sealed record StudentMarkResponse
 [Example("""{"student_id":22,"status":"present"}""")]
 internal sealed record MarkInput
 {
-    [Required, Description("A student of the school enrolled in the lesson's course.")]
+    [Required, Positive(ErrorMessage = "student_id is required: a student of the school."), Description("A student of the school enrolled in the lesson's course.")]
     public long? StudentId { get; init; }
 
-    [Required, Description("present, absent, late or excused.")]
+    [Required, MarkStatus, Description("present, absent, late or excused.")]
     public string? Status { get; init; }
 }
 
 /// <summary>A lesson's register: one mark per student, up to a class of 1,000. Marks already recorded are replaced.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"marks":[{"student_id":22,"status":"present"},{"student_id":23,"status":"late"},{"student_id":24,"status":"absent"}]}""")]
-internal sealed record RecordAttendanceRequest
+internal sealed record RecordAttendanceRequest : IValidatableObject
 {
     public const int MaxMarks = 1000;
 
-    [Required, MinLength(1), MaxLength(MaxMarks)]
+    [Required, MinLength(1), MaxLength(MaxMarks, ErrorMessage = "marks is required: 1 to 1000 marks, one per student.")]
     public IReadOnlyList<MarkInput?>? Marks { get; init; }
 
-    public Dictionary<string, string[]> Validate()
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (Marks is null || Marks.Count is 0 or > MaxMarks)
-        {
-            errors["marks"] = [$"marks is required: 1 to {MaxMarks} marks, one per student."];
-            return errors;
-        }
         var seen = new HashSet<long>();
-        for (var i = 0; i < Marks.Count; i++)
+        for (var i = 0; i < Marks!.Count; i++)
         {
-            var mark = Marks[i];
-            if (mark?.StudentId is not > 0)
+            if (Marks[i]?.StudentId is > 0 and var student && !seen.Add(student))
             {
-                errors[$"marks[{i}].student_id"] = ["student_id is required: a student of the school."];
-            }
-            else if (!seen.Add(mark.StudentId.Value))
-            {
-                errors[$"marks[{i}].student_id"] = [$"Student {mark.StudentId} has another mark in this request."];
-            }
-            if (mark?.Status is null || !MarkStatuses.All.Contains(mark.Status))
-            {
-                errors[$"marks[{i}].status"] = ["status is required: present, absent, late or excused."];
+                yield return new ValidationResult($"Student {student} has another mark in this request.", [$"marks[{i}].student_id"]);
             }
         }
-        return errors;
     }
 }
 
@@ -104,11 +83,14 @@ internal sealed record RecordAttendanceResponse(long LessonId, int Created, int 
 [Example("""{"status":"excused"}""")]
 internal sealed record MarkChange
 {
-    [Required, Description("present, absent, late or excused.")]
+    [Required, MarkStatus, Description("present, absent, late or excused.")]
     public string? Status { get; init; }
+}
 
-    public Dictionary<string, string[]> Validate() =>
-        Status is not null && MarkStatuses.All.Contains(Status)
-            ? []
-            : new() { ["status"] = ["status is required: present, absent, late or excused."] };
+/// <summary>What a mark says of the student: present, absent, late or excused.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class MarkStatusAttribute : AllowedValuesAttribute
+{
+    public MarkStatusAttribute() : base("present", "absent", "late", "excused") =>
+        ErrorMessage = "status is required: present, absent, late or excused.";
 }

@@ -98,7 +98,7 @@ internal static class MarkEndpoints
     private static async Task<Results<Written<Ok<RecordAttendanceResponse>>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, RecordAttendanceRequest body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -218,7 +218,7 @@ internal static class MarkEndpoints
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId, MarkChange body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

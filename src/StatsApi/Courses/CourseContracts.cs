@@ -31,49 +31,30 @@ internal sealed record CourseResponse
 [Example("""{"code":"MUS-2A","name":"Music 2A","teacher_id":2}""")]
 internal sealed record NewCourseRequest
 {
-    [Required, MaxLength(40), Description("Unique within the school, e.g. MA-7A.")]
+    [Required, Text(40, ErrorMessage = CourseFields.Code), Description("Unique within the school, e.g. MA-7A.")]
     public string? Code { get; init; }
 
-    [Required, MaxLength(200)]
+    [Required, Text(200, ErrorMessage = CourseFields.Name)]
     public string? Name { get; init; }
 
     [Description("A teacher of the school.")]
     public long? TeacherId { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        CourseFields.CheckText(errors, "code", Code, 40, required: true);
-        CourseFields.CheckText(errors, "name", Name, 200, required: true);
-        return errors;
-    }
 }
 
 /// <summary>The fields to change; a field left out (or null) keeps its value.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[AtLeastOneField]
 [Example("""{"name":"Mathematics 2A (set 1)"}""")]
 internal sealed record CourseChanges
 {
-    [MaxLength(40)]
+    [Text(40, ErrorMessage = CourseFields.Code)]
     public string? Code { get; init; }
 
-    [MaxLength(200)]
+    [Text(200, ErrorMessage = CourseFields.Name)]
     public string? Name { get; init; }
 
     [Description("A teacher of the school.")]
     public long? TeacherId { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        CourseFields.CheckText(errors, "code", Code, 40, required: false);
-        CourseFields.CheckText(errors, "name", Name, 200, required: false);
-        if (Code is null && Name is null && TeacherId is null)
-        {
-            errors["body"] = ["Name at least one field to change: code, name, teacher_id."];
-        }
-        return errors;
-    }
 }
 
 [Example("""{"course_id":1,"student_id":22,"enrolled_on":"2026-09-01"}""", NextPagePath = "/v1/schools/oakwood-primary/courses/1/enrolments", NextPageKey = """{"StudentId":22}""")]
@@ -89,11 +70,6 @@ internal sealed record EnrolmentRequest
 
 internal static class CourseFields
 {
-    public static void CheckText(Dictionary<string, string[]> errors, string field, string? value, int max, bool required)
-    {
-        if (value is null ? required : string.IsNullOrWhiteSpace(value) || value.Length > max || value.Any(char.IsControl))
-        {
-            errors[field] = [$"{field} is required: 1 to {max} characters, no control characters."];
-        }
-    }
+    public const string Code = "code is required: 1 to 40 characters, no control characters.";
+    public const string Name = "name is required: 1 to 200 characters, no control characters.";
 }

@@ -110,7 +110,7 @@ internal static class CourseEndpoints
     private static async Task<Results<Written<Created<CourseResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewCourseRequest body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -138,7 +138,7 @@ internal static class CourseEndpoints
     private static async Task<Results<Written<Ok<CourseResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "course_id")] long courseId, CourseChanges body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -71,7 +71,7 @@ internal static class Problems
         if (problem.Status == StatusCodes.Status400BadRequest && context.Exception is BadHttpRequestException bad)
         {
             // Binding failures (malformed JSON, a query value of the wrong type) name the input at fault.
-            var (field, message) = BindingFailure.Describe(bad);
+            var (field, message) = BindingFailure.Describe(bad, http);
             problem.Detail = message;
             problem.Extensions[DeveloperMessage] = bad.InnerException is System.Text.Json.JsonException json ? $"{message} ({json.Message})" : bad.Message;
             problem.Extensions[ErrorCode] = "validation_failed";

@@ -38,103 +38,77 @@ internal sealed record LessonResponse
 [Example("""{"course_id":1,"starts_at":"2026-11-23T09:00:00+00:00","ends_at":"2026-11-23T09:50:00+00:00","room":"B2"}""")]
 internal sealed record NewLessonRequest
 {
-    [Required, Description("A course of the school.")]
+    [Required, Positive(ErrorMessage = "course_id is required: a course of the school."), Description("A course of the school.")]
     public long? CourseId { get; init; }
 
-    [Description("A teacher of the school; the course's teacher when left out.")]
+    [Positive(ErrorMessage = LessonFields.TeacherId), Description("A teacher of the school; the course's teacher when left out.")]
     public long? TeacherId { get; init; }
 
-    [Required, Description("The start, an instant with its offset, e.g. 2026-09-07T08:50:00+01:00.")]
+    [Required, LessonTime(ErrorMessage = LessonFields.StartsAt), Description("The start, an instant with its offset, e.g. 2026-09-07T08:50:00+01:00.")]
     public DateTimeOffset? StartsAt { get; init; }
 
-    [Required, Description("The end: after the start, at most 12 hours later.")]
+    [Required, LessonTime(ErrorMessage = LessonFields.EndsAt), LessonEnd(ErrorMessage = LessonFields.Span), Description("The end: after the start, at most 12 hours later.")]
     public DateTimeOffset? EndsAt { get; init; }
 
-    [MaxLength(40)]
+    [Text(40, ErrorMessage = LessonFields.Room)]
     public string? Room { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (CourseId is null or < 1)
-        {
-            errors["course_id"] = ["course_id is required: a course of the school."];
-        }
-        if (TeacherId is < 1)
-        {
-            errors["teacher_id"] = ["teacher_id must be a teacher of the school."];
-        }
-        LessonFields.CheckTimes(errors, StartsAt, EndsAt, required: true);
-        LessonFields.CheckRoom(errors, Room);
-        return errors;
-    }
 }
 
 /// <summary>The fields to change; a field left out (or null) keeps its value. A lesson moved to another day carries its marks along.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[AtLeastOneField]
 [Example("""{"room":"M2"}""")]
 internal sealed record LessonChanges
 {
+    [Positive(ErrorMessage = "course_id must be a course of the school.")]
     public long? CourseId { get; init; }
 
+    [Positive(ErrorMessage = LessonFields.TeacherId)]
     public long? TeacherId { get; init; }
 
+    [LessonTime(ErrorMessage = LessonFields.StartsAt)]
     public DateTimeOffset? StartsAt { get; init; }
 
+    [LessonTime(ErrorMessage = LessonFields.EndsAt), LessonEnd(ErrorMessage = LessonFields.Span)]
     public DateTimeOffset? EndsAt { get; init; }
 
-    [MaxLength(40)]
+    [Text(40, ErrorMessage = LessonFields.Room)]
     public string? Room { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (CourseId is < 1)
-        {
-            errors["course_id"] = ["course_id must be a course of the school."];
-        }
-        if (TeacherId is < 1)
-        {
-            errors["teacher_id"] = ["teacher_id must be a teacher of the school."];
-        }
-        LessonFields.CheckTimes(errors, StartsAt, EndsAt, required: false);
-        LessonFields.CheckRoom(errors, Room);
-        if (CourseId is null && TeacherId is null && StartsAt is null && EndsAt is null && Room is null)
-        {
-            errors["body"] = ["Name at least one field to change: course_id, teacher_id, starts_at, ends_at, room."];
-        }
-        return errors;
-    }
 }
 
 internal static class LessonFields
 {
-    // Far enough for any timetable, near enough that a typo in the year is caught.
-    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset Latest = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public const string TeacherId = "teacher_id must be a teacher of the school.";
+    public const string StartsAt = "starts_at is required: an instant with its offset between 2000 and 2099, e.g. 2026-09-07T08:50:00+01:00.";
+    public const string EndsAt = "ends_at is required: an instant with its offset between 2000 and 2099, e.g. 2026-09-07T08:50:00+01:00.";
+    public const string Span = "ends_at must be after starts_at, and at most 12 hours later.";
+    public const string Room = "room must be 1 to 40 characters, no control characters.";
+
     public static readonly TimeSpan MaxLength = TimeSpan.FromHours(12);
 
-    public static void CheckTimes(Dictionary<string, string[]> errors, DateTimeOffset? startsAt, DateTimeOffset? endsAt, bool required)
-    {
-        foreach (var (field, value) in new[] { ("starts_at", startsAt), ("ends_at", endsAt) })
-        {
-            if (value is null ? required : value < Earliest || value >= Latest)
-            {
-                errors[field] = [$"{field} is required: an instant with its offset between 2000 and 2099, e.g. 2026-09-07T08:50:00+01:00."];
-            }
-        }
-        if (startsAt is { } start && endsAt is { } end && !errors.ContainsKey("starts_at") && !errors.ContainsKey("ends_at")
-            && (end <= start || end - start > MaxLength))
-        {
-            errors["ends_at"] = ["ends_at must be after starts_at, and at most 12 hours later."];
-        }
-    }
+    public static bool Fits(DateTimeOffset start, DateTimeOffset end) => end > start && end - start <= MaxLength;
+}
 
-    public static void CheckRoom(Dictionary<string, string[]> errors, string? room)
+/// <summary>An instant in 2000 to 2099: far enough for any timetable, near enough that a typo in the year is caught.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class LessonTimeAttribute : ValidationAttribute
+{
+    private static readonly DateTimeOffset Earliest = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public override bool IsValid(object? value) => value is not DateTimeOffset time || time >= Earliest && time < Latest;
+}
+
+/// <summary>The end of a lesson whose start is given: after it, at most 12 hours later.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class LessonEndAttribute : ValidationAttribute
+{
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
     {
-        if (room is not null && (string.IsNullOrWhiteSpace(room) || room.Length > 40 || room.Any(char.IsControl)))
-        {
-            errors["room"] = ["room must be 1 to 40 characters, no control characters."];
-        }
+        var start = validationContext.ObjectType.GetProperty("StartsAt")?.GetValue(validationContext.ObjectInstance) as DateTimeOffset?;
+        var time = new LessonTimeAttribute();
+        return value is not DateTimeOffset end || start is null || !time.IsValid(start) || !time.IsValid(end) || LessonFields.Fits(start.Value, end)
+            ? ValidationResult.Success
+            : new ValidationResult(ErrorMessage);
     }
 }

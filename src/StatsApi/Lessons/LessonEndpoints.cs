@@ -135,7 +135,7 @@ internal static class LessonEndpoints
     private static async Task<Results<Written<Created<LessonResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewLessonRequest body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -173,7 +173,7 @@ internal static class LessonEndpoints
     private static async Task<Results<Written<Ok<LessonResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, LessonChanges body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -185,11 +185,9 @@ internal static class LessonEndpoints
                 return refusal;
             }
             // The change applied to what is stored must still be a lesson: checked here so the answer names the field.
-            var timeErrors = new Dictionary<string, string[]>();
-            LessonFields.CheckTimes(timeErrors, body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt, required: true);
-            if (timeErrors.Count > 0)
+            if (!LessonFields.Fits(body.StartsAt ?? current.StartsAt, body.EndsAt ?? current.EndsAt))
             {
-                return Problems.Validation(timeErrors);
+                return Problems.Validation("ends_at", LessonFields.Span);
             }
             if (body.CourseId is { } course)
             {

@@ -17,13 +17,8 @@ namespace StatsApi.PersonTokens;
 [Example("""{"name":"Gradebook sync"}""")]
 internal sealed record NewApiTokenRequest
 {
-    [Required, MaxLength(100)]
+    [Required, Text(100, ErrorMessage = "name is required: 1 to 100 characters that say where the token is used, e.g. 'Gradebook sync'.")]
     public string? Name { get; init; }
-
-    public Dictionary<string, string[]> Validate() =>
-        Name is { Length: >= 1 and <= 100 } && !string.IsNullOrWhiteSpace(Name) && !Name.Any(char.IsControl)
-            ? []
-            : new() { ["name"] = ["name is required: 1 to 100 characters that say where the token is used, e.g. 'Gradebook sync'."] };
 }
 
 [Example($$"""{"data":[{"token_id":1,"user_id":2,"name":"Gradebook sync","prefix":"sta_Xk3pQ9","created_at":"{{ExampleValues.Instant}}","last_used_at":"2026-09-07T08:49:12Z"}]}""")]
@@ -100,7 +95,7 @@ internal static class ApiTokenEndpoints
     private static async Task<Results<Written<Created<CreatedApiToken>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, SchoolWrites writes, (string School, long UserId) owner, NewApiTokenRequest? body, long? replacing)
     {
-        if (body?.Validate() is { Count: > 0 } errors)
+        if (body is not null && InputRules.Check(body) is { Count: > 0 } errors)
         {
             return Problems.Validation(errors);
         }

@@ -12,32 +12,33 @@ namespace StatsApi.Privacy;
 /// </summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 [Example("""{"reason":"erasure_request","reference":"DPO-2026-014"}""")]
-internal sealed partial record ErasureRequest
+internal sealed record ErasureRequest
 {
-    public static readonly IReadOnlyList<string> Reasons = ["erasure_request", "left_school", "entered_in_error", "retention_policy", "other"];
-
-    [Required, Description("erasure_request (GDPR Art. 17), left_school, entered_in_error, retention_policy or other.")]
+    [Required, ErasureReason, Description("erasure_request (GDPR Art. 17), left_school, entered_in_error, retention_policy or other.")]
     public string? Reason { get; init; }
 
-    [MaxLength(64), Description("The school's own case reference: letters, digits and - _ / . only, never a name.")]
+    [MaxLength(64), CaseReference, Description("The school's own case reference: letters, digits and - _ / . only, never a name.")]
     public string? Reference { get; init; }
+}
 
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (Reason is null || !Reasons.Contains(Reason))
-        {
-            errors["reason"] = [$"reason is required: one of {string.Join(", ", Reasons)}."];
-        }
-        if (Reference is not null && !ReferenceShape().IsMatch(Reference))
-        {
-            errors["reference"] = ["reference must be 1 to 64 letters, digits, '-', '_', '/' or '.': a case number, not a name."];
-        }
-        return errors;
-    }
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class ErasureReasonAttribute : AllowedValuesAttribute
+{
+    public ErasureReasonAttribute() : base("erasure_request", "left_school", "entered_in_error", "retention_policy", "other") =>
+        ErrorMessage = $"reason is required: one of {string.Join(", ", Values)}.";
+}
+
+/// <summary>A case number: letters, digits, '-', '_', '/' or '.', so it cannot carry a name with its spaces.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed partial class CaseReferenceAttribute : ValidationAttribute
+{
+    public CaseReferenceAttribute() =>
+        ErrorMessage = "reference must be 1 to 64 letters, digits, '-', '_', '/' or '.': a case number, not a name.";
+
+    public override bool IsValid(object? value) => value is null || value is string reference && Shape().IsMatch(reference);
 
     [GeneratedRegex("^[A-Za-z0-9_./-]{1,64}$")]
-    private static partial Regex ReferenceShape();
+    private static partial Regex Shape();
 }
 
 /// <summary>The person is erased: since when, and why. Asked again, the same answer.</summary>

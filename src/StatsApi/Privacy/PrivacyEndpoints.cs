@@ -37,7 +37,7 @@ internal static class PrivacyEndpoints
     private static async Task<Results<Written<Ok<ErasureResponse>>, ValidationProblem, ProblemHttpResult>> EraseAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, ErasureRequest body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
-using System.Net.Mail;
 using System.Text.Json.Serialization;
 using StatsApi.Auth;
 using StatsApi.Http;
@@ -39,78 +38,41 @@ internal sealed record UserResponse
 [Example("""{"role":"student","given_name":"Maya","family_name":"Okafor","email":"maya.okafor@oakwood-primary.example"}""")]
 internal sealed record NewUserRequest
 {
-    [Required, Description("student, teacher or admin.")]
+    [Required, AllowedValues(Roles.Student, Roles.Teacher, Roles.Admin, ErrorMessage = "role is required: student, teacher or admin."), Description("student, teacher or admin.")]
     public string? Role { get; init; }
 
-    [Required, MaxLength(100)]
+    [Required, Text(100, ErrorMessage = UserFields.GivenName)]
     public string? GivenName { get; init; }
 
-    [Required, MaxLength(100)]
+    [Required, Text(100, ErrorMessage = UserFields.FamilyName)]
     public string? FamilyName { get; init; }
 
-    [MaxLength(254), Description("Unique within the school, compared without case.")]
+    [MaxLength(254), PlainEmail(ErrorMessage = UserFields.Email), Description("Unique within the school, compared without case.")]
     public string? Email { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (Role is null || !Roles.All.Contains(Role))
-        {
-            errors["role"] = ["role is required: student, teacher or admin."];
-        }
-        UserFields.CheckName(errors, "given_name", GivenName, required: true);
-        UserFields.CheckName(errors, "family_name", FamilyName, required: true);
-        UserFields.CheckEmail(errors, Email);
-        return errors;
-    }
 }
 
 /// <summary>The fields to change; a field left out (or null) keeps its value. active: false deactivates the person.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+[AtLeastOneField]
 [Example("""{"family_name":"Johnson-Reid"}""")]
 internal sealed record UserChanges
 {
-    [MaxLength(100)]
+    [Text(100, ErrorMessage = UserFields.GivenName)]
     public string? GivenName { get; init; }
 
-    [MaxLength(100)]
+    [Text(100, ErrorMessage = UserFields.FamilyName)]
     public string? FamilyName { get; init; }
 
-    [MaxLength(254)]
+    [MaxLength(254), PlainEmail(ErrorMessage = UserFields.Email)]
     public string? Email { get; init; }
 
     [Description("false deactivates the person: their tokens stop working; their records stay.")]
     public bool? Active { get; init; }
-
-    public Dictionary<string, string[]> Validate()
-    {
-        var errors = new Dictionary<string, string[]>();
-        UserFields.CheckName(errors, "given_name", GivenName, required: false);
-        UserFields.CheckName(errors, "family_name", FamilyName, required: false);
-        UserFields.CheckEmail(errors, Email);
-        if (GivenName is null && FamilyName is null && Email is null && Active is null)
-        {
-            errors["body"] = ["Name at least one field to change: given_name, family_name, email, active."];
-        }
-        return errors;
-    }
 }
 
 internal static class UserFields
 {
-    public static void CheckName(Dictionary<string, string[]> errors, string field, string? value, bool required)
-    {
-        if (value is null ? required : string.IsNullOrWhiteSpace(value) || value.Length > 100 || value.Any(char.IsControl))
-        {
-            errors[field] = [$"{field} is required: 1 to 100 characters, no control characters."];
-        }
-    }
-
-    public static void CheckEmail(Dictionary<string, string[]> errors, string? email)
-    {
-        if (email is not null && (email.Length > 254 || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email))
-        {
-            errors["email"] = ["email must be a plain address such as name@school.example, at most 254 characters."];
-        }
-    }
+    public const string GivenName = "given_name is required: 1 to 100 characters, no control characters.";
+    public const string FamilyName = "family_name is required: 1 to 100 characters, no control characters.";
+    public const string Email = "email must be a plain address such as name@school.example, at most 254 characters.";
 }

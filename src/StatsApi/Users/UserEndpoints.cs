@@ -125,7 +125,7 @@ internal static class UserEndpoints
     private static async Task<Results<Written<Created<UserResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewUserRequest body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -163,7 +163,7 @@ internal static class UserEndpoints
     private static async Task<Results<Written<Ok<UserResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, UserChanges body)
     {
-        var errors = body.Validate();
+        var errors = InputRules.Check(body);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
