@@ -23,7 +23,8 @@ public sealed class CommandLoggingFactory : StatsApiFactory
 /// <summary>
 /// Ready to be distributed by school_id (docs/scale-out.md): every table of school data leads its keys
 /// with school_id and every other one is a reference table; every statement the code runs on school
-/// data touches exactly one school, but for the few listed in SchoolDistribution.Spanning; and the functions
+/// data touches exactly one school, but for the few listed in SchoolDistribution.Spanning (StatementsOfTheRunTests
+/// checks every statement the whole suite ran; this class the summary's shapes); and the functions
 /// the triggers run touch only the schools of the statement that fired them.
 /// </summary>
 public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<CommandLoggingFactory>
@@ -40,7 +41,8 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
         return connectionString;
     });
 
-    private static async Task<(Npgsql.NpgsqlConnection Connection, IReadOnlySet<string> Distributed)> OpenAsync()
+    /// <summary>A connection to the planning database and its tables of school data.</summary>
+    internal static async Task<(Npgsql.NpgsqlConnection Connection, IReadOnlySet<string> Distributed)> OpenAsync()
     {
         var connection = new Npgsql.NpgsqlConnection(await Planning.Value);
         await connection.OpenAsync();
@@ -116,48 +118,6 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
     }
 
     [Fact]
-    public async Task EveryStatementInTheCodeTouchesExactlyOneSchoolButTheListedOnes()
-    {
-        var (connection, distributed) = await OpenAsync();
-        await using var _ = connection;
-        var root = Repository.PathOf("src/StatsApi");
-        var statements = CSharpSql.StatementsUnder(root);
-
-        var failures = new List<string>();
-        var spanningSeen = new HashSet<SchoolSpanning>();
-        var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
-        foreach (var statement in statements)
-        {
-            if (statement.Unresolved is not null)
-            {
-                if (!SchoolDistribution.BuiltAtRunTime.ContainsKey(statement.Source))
-                {
-                    failures.Add($"{statement}: built at run time ({statement.Unresolved}); list the file in SchoolDistribution.BuiltAtRunTime and check what it runs");
-                }
-                continue;
-            }
-            var problem = await SchoolDistribution.PlanProblemAsync(connection, distributed, statement.Sql);
-            var spanning = SchoolDistribution.Spanning.FirstOrDefault(s => s.File == statement.Source && statement.Sql.Contains(s.Contains, StringComparison.Ordinal));
-            // What Citus would refuse, spanning or not: a statement that spans shards must not lock rows.
-            failures.AddRange(CitusRules.StatementProblems(statement.Sql, citus, spansShards: spanning is not null || problem is not null)
-                .Select(p => $"{statement}\n    {p}"));
-            if (spanning is not null)
-            {
-                spanningSeen.Add(spanning);
-                continue;
-            }
-            if (problem is not null)
-            {
-                failures.Add($"{statement}\n    {problem}");
-            }
-        }
-
-        Assert.True(statements.Count > 50, $"Only {statements.Count} statements found in the sources.");
-        Assert.True(failures.Count == 0, string.Join("\n\n", failures));
-        Assert.Equal(SchoolDistribution.Spanning, SchoolDistribution.Spanning.Where(spanningSeen.Contains));
-    }
-
-    [Fact]
     public async Task EveryStatementTheSummaryBuildsTouchesExactlyOneSchool()
     {
         long course, teacher, student;
@@ -187,7 +147,7 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
-        var run = app.Commands.Skip(before).SelectMany(CSharpSql.Split).Distinct(StringComparer.Ordinal).ToList();
+        var run = app.Commands.Skip(before).SelectMany(SqlText.Split).Distinct(StringComparer.Ordinal).ToList();
         var (connection, distributed) = await OpenAsync();
         await using var _ = connection;
         var citus = await SchoolDistribution.CitusSchemaAsync(connection, distributed);
@@ -320,7 +280,7 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
             limit @batch for update skip locked)
         """;
 
-    /// <summary>What the check finds wrong with a statement of the code for Citus: as EveryStatementInTheCode... does it.</summary>
+    /// <summary>What the check finds wrong with a statement of the code for Citus: as StatementsOfTheRunTests does it.</summary>
     private static async Task<IReadOnlyList<string>> CitusProblemsAsync(string sql)
     {
         var (connection, distributed) = await OpenAsync();
@@ -452,32 +412,5 @@ public class CitusReadinessTests(CommandLoggingFactory app) : IClassFixture<Comm
              "select array(select lesson_id from old_rows)"],
             statements.Select(s => Regex.Replace(s.Sql, @"\s+", " ").Trim()));
         Assert.Equal([[], ["school", "ids"], ["zone"], [], ["ids"]], statements.Select(s => s.Targets.ToArray()));
-    }
-
-    [Fact]
-    public void TheSourceReaderResolvesConstantsAndChoicesAndNamesWhatItCannot()
-    {
-        const string Code = """"
-            class C
-            {
-                private const string Columns = "lesson_id, room";
-                // "select * from nowhere" in a comment is not code.
-                Task A(bool lockIt) => Run($"select {Columns} from lessons where school_id = @school {(lockIt ? "for update" : "")}");
-                Task B() => Run(@"delete from lessons where school_id = @school and room = ""B2""");
-                Task D(string sql) => Run($"""
-                    select count(*) from attendance_daily where school_id = @school and {sql}; select 1
-                    """);
-                string E => "not sql at all";
-            }
-            """";
-
-        var found = CSharpSql.Statements("C.cs", Code);
-
-        Assert.Equal(
-            ["select lesson_id, room from lessons where school_id = @school for update", "delete from lessons where school_id = @school and room = \"B2\"",
-             "select count(*) from attendance_daily where school_id = @school and", "select 1"],
-            found.Select(f => Regex.Replace(f.Sql, @"\s+", " ").Trim()));
-        Assert.Equal([null, null, "{sql}", "{sql}"], found.Select(f => f.Unresolved));
-        Assert.Equal([5, 6, 7, 7], found.Select(f => f.Line));
     }
 }

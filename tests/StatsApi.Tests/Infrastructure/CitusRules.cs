@@ -246,7 +246,7 @@ public static partial class CitusRules
     public static IReadOnlyList<BodyStatement> BodyStatements(string body)
     {
         var found = new List<BodyStatement>();
-        foreach (var piece in CSharpSql.Split(Regex.Replace(body, "--[^\n]*", "")))
+        foreach (var piece in SqlText.Split(Regex.Replace(body, "--[^\n]*", "")))
         {
             Walk(piece.Trim(), found);
         }

@@ -12,7 +12,7 @@ namespace StatsApi.Tests.Infrastructure;
 /// </summary>
 public sealed class PostgresCluster : IAsyncDisposable
 {
-    private static readonly string Bin = Environment.GetEnvironmentVariable("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
+    internal static readonly string Bin = Environment.GetEnvironmentVariable("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 
     private readonly string _directory;
 

@@ -54,13 +54,6 @@ public static partial class SchoolDistribution
             "the seed command checks and counts its own demo schools: the shards of those schools only"),
     ];
 
-    /// <summary>Files whose SQL is put together at run time: the statements they run are checked as the service runs them.</summary>
-    public static readonly IReadOnlyDictionary<string, string> BuiltAtRunTime = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["Attendance/SummaryQuery.cs"] = "the summary's SQL depends on its filters and grouping",
-        ["Portal/DeveloperAccounts.cs"] = "the sign-in lockout names one of its two reference tables of failures, by e-mail or network address, keyed by that alone",
-    };
-
     // The tables whose rows of one statement all belong to the school of the statement that fired the trigger.
     private static readonly string[] TransitionTables = ["new_rows", "old_rows", "new_lessons", "old_lessons", "new_schools", "old_schools", "new_courses", "old_courses"];
 

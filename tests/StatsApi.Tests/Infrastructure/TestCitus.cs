@@ -129,7 +129,7 @@ public static partial class TestCitus
         SqlBlock().Matches(document)
             .Select(block => block.Groups[1].Value)
             .Where(sql => sql.Contains("create_distributed_table", StringComparison.Ordinal) || sql.Contains("create_reference_table", StringComparison.Ordinal))
-            .SelectMany(sql => CSharpSql.Split(Regex.Replace(sql, "--[^\n]*", "")))
+            .SelectMany(sql => SqlText.Split(Regex.Replace(sql, "--[^\n]*", "")))
             .ToList();
 
     [GeneratedRegex("```sql\n(.*?)```", RegexOptions.Singleline)]
