@@ -5,7 +5,7 @@ namespace StatsApi.Auth;
 
 /// <summary>
 /// The identity of a validated token, shared by every request that sends the same token instead of a
-/// copy per request (a copy was a fifth of a refused request's authentication). Sharing is safe only
+/// copy per request (a dozen claims copied for every request that sent a cached token). Sharing is safe only
 /// because it cannot be changed: adding or removing a claim throws, so nothing one request does to its
 /// principal can reach another. Code that needs a changed identity takes <see cref="Clone"/>, which
 /// is its own.
