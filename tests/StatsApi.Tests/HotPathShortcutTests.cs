@@ -1,9 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Security.Claims;
 using Dapper;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
+using StatsApi.Auth;
 using StatsApi.Clients;
 using StatsApi.Tests.Infrastructure;
 using StatsApi.Tokens;
@@ -60,6 +65,32 @@ public class HotPathShortcutTests(StatsApiFactory app) : IClassFixture<StatsApiF
 
         Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+    }
+
+    // A cached token's identity is shared by the requests that send it, not copied for each: it must
+    // refuse changes, so that one request widening its principal cannot widen the next one's.
+    [Fact]
+    public async Task ARequestCannotChangeTheIdentityItsTokenSharesWithTheNext()
+    {
+        var token = await app.GetTokenAsync(await app.CreateClientAsync(["oakwood-primary"]));
+        var handler = app.Services.GetRequiredService<CachingTokenHandler>();
+        var parameters = app.Services.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>()
+            .Get(JwtBearerDefaults.AuthenticationScheme).TokenValidationParameters;
+
+        var first = await handler.ValidateTokenAsync(token, parameters);
+        var cached = await handler.ValidateTokenAsync(token, parameters);
+        var widened = new Claim("schools", "ravenscroft-high");
+        Assert.Throws<InvalidOperationException>(() => cached.ClaimsIdentity.AddClaim(widened));
+        var own = cached.ClaimsIdentity.Clone();
+        own.AddClaim(widened);
+
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var other = await client.GetAsync("/stats/v1/attendance/summary?school_id=ravenscroft-high&from=2026-09-01&to=2026-12-31");
+
+        Assert.True(first.IsValid);
+        Assert.Equal(["oakwood-primary"], (await handler.ValidateTokenAsync(token, parameters)).ClaimsIdentity.FindAll("schools").Select(c => c.Value));
+        Assert.Equal(HttpStatusCode.Forbidden, other.StatusCode);
     }
 
     private async Task<string?> KidOfNextTokenAsync(ClientCredentials credentials)

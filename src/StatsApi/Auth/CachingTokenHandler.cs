@@ -40,11 +40,11 @@ internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
         if (_validated.TryGetValue(token, out TokenValidationResult? cached) && cached is not null &&
             cached.SecurityToken.ValidTo > now.UtcDateTime && KeyStillTrusted(token, cached.SecurityToken, validationParameters))
         {
-            // A fresh identity per request: nothing a request does to its principal reaches another.
+            // The cached identity itself: it refuses changes (SharedIdentity), so no request's reaches another.
             return new TokenValidationResult
             {
                 IsValid = true,
-                ClaimsIdentity = cached.ClaimsIdentity.Clone(),
+                ClaimsIdentity = cached.ClaimsIdentity,
                 SecurityToken = cached.SecurityToken,
                 TokenType = cached.TokenType,
                 Issuer = cached.Issuer,
@@ -62,6 +62,7 @@ internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
         }
         if (result.IsValid && result.SecurityToken.ValidTo > now.UtcDateTime)
         {
+            result.ClaimsIdentity = new SharedIdentity(result.ClaimsIdentity);
             var until = new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
             _validated.Set(token, result, new MemoryCacheEntryOptions
             {
