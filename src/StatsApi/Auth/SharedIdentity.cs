@@ -10,7 +10,7 @@ namespace StatsApi.Auth;
 /// principal can reach another. Code that needs a changed identity takes <see cref="Clone"/>, which
 /// is its own.
 /// </summary>
-public sealed class SharedIdentity : CaseSensitiveClaimsIdentity
+internal sealed class SharedIdentity : CaseSensitiveClaimsIdentity
 {
     private readonly bool _sealed;
 
