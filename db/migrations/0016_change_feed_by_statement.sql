@@ -27,14 +27,15 @@ create function change_log_write(entries change_log_entry[]) returns void
 language plpgsql as $$
 declare
     school text;
+    of_school change_log_entry[];
 begin
-    for school in select distinct e.school_id from unnest(entries) e order by 1 loop
+    -- Grouped first: a statement of a thousand schools' rows reads its entries once, not once a school.
+    for school, of_school in select e.school_id, array_agg(e) from unnest(entries) e group by e.school_id order by e.school_id loop
         -- DISTINCT ON: ON CONFLICT DO UPDATE may touch a row once per statement, and a register names
         -- its lesson once per mark (each time with the same ref).
         insert into change_log as c (school_id, txid, object_type, object_key, ref)
         select distinct on (e.object_type, e.object_key) school, pg_current_xact_id(), e.object_type, e.object_key, e.ref
-        from unnest(entries) e
-        where e.school_id = school
+        from unnest(of_school) e
         order by e.object_type, e.object_key
         on conflict (school_id, object_type, object_key, txid) do update set ref = excluded.ref;
     end loop;
@@ -43,19 +44,26 @@ end $$;
 -- PostgreSQL 15 refuses transition tables on a trigger of more than one event ("transition tables cannot
 -- be specified for triggers with more than one event"), so each table has three triggers on one function,
 -- which reads the transition table its event has: the old rows of a delete, the new rows otherwise.
-create or replace function change_log_on_lesson() returns trigger
+--
+-- Lessons, enrolments, people and courses: one function, told by its trigger's arguments the object type,
+-- the columns of the object's key (joined by ':') and those of its ref, as 0015 wrote them.
+create function change_log_on_change() returns trigger
 language plpgsql as $$
 declare
-    changed lessons[];
+    changed jsonb[];
+    kind text := tg_argv[0];
+    key_columns text[] := string_to_array(tg_argv[1], ',');
+    ref_columns text[] := string_to_array(tg_argv[2], ',');
 begin
     if tg_op = 'DELETE' then
-        changed := array(select o from old_rows o);
+        changed := array(select to_jsonb(o) from old_rows o);
     else
-        changed := array(select n from new_rows n);
+        changed := array(select to_jsonb(n) from new_rows n);
     end if;
     perform change_log_write(array(
-        select row(r.school_id, 'lesson', r.lesson_id::text,
-                   jsonb_build_object('lesson_id', r.lesson_id, 'course_id', r.course_id, 'teacher_id', r.teacher_id))::change_log_entry
+        select row(r->>'school_id', kind,
+                   (select string_agg(r->>k.name, ':' order by k.position) from unnest(key_columns) with ordinality k (name, position)),
+                   (select jsonb_object_agg(c.name, r->c.name) from unnest(ref_columns) c (name)))::change_log_entry
         from unnest(changed) r));
     return null;
 end $$;
@@ -96,55 +104,6 @@ begin
     return null;
 end $$;
 
-create or replace function change_log_on_enrolment() returns trigger
-language plpgsql as $$
-declare
-    changed enrolments[];
-begin
-    if tg_op = 'DELETE' then
-        changed := array(select o from old_rows o);
-    else
-        changed := array(select n from new_rows n);
-    end if;
-    perform change_log_write(array(
-        select row(r.school_id, 'enrolment', r.course_id::text || ':' || r.student_id::text,
-                   jsonb_build_object('course_id', r.course_id, 'student_id', r.student_id))::change_log_entry
-        from unnest(changed) r));
-    return null;
-end $$;
-
-create or replace function change_log_on_user() returns trigger
-language plpgsql as $$
-declare
-    changed users[];
-begin
-    if tg_op = 'DELETE' then
-        changed := array(select o from old_rows o);
-    else
-        changed := array(select n from new_rows n);
-    end if;
-    perform change_log_write(array(
-        select row(r.school_id, 'user', r.user_id::text, jsonb_build_object('user_id', r.user_id, 'role', r.role))::change_log_entry
-        from unnest(changed) r));
-    return null;
-end $$;
-
-create or replace function change_log_on_course() returns trigger
-language plpgsql as $$
-declare
-    changed courses[];
-begin
-    if tg_op = 'DELETE' then
-        changed := array(select o from old_rows o);
-    else
-        changed := array(select n from new_rows n);
-    end if;
-    perform change_log_write(array(
-        select row(r.school_id, 'course', r.course_id::text, jsonb_build_object('course_id', r.course_id, 'teacher_id', r.teacher_id))::change_log_entry
-        from unnest(changed) r));
-    return null;
-end $$;
-
 drop trigger change_log_lessons on lessons;
 drop trigger change_log_marks on attendance_records;
 drop trigger change_log_enrolments on enrolments;
@@ -152,13 +111,17 @@ drop trigger change_log_users on users;
 drop trigger change_log_courses on courses;
 drop function change_log_note_mark(text, bigint, bigint);
 drop function change_log_note(text, text, text, jsonb);
+drop function change_log_on_lesson();
+drop function change_log_on_enrolment();
+drop function change_log_on_user();
+drop function change_log_on_course();
 
 create trigger change_log_lessons_insert after insert on lessons
-    referencing new table as new_rows for each statement execute function change_log_on_lesson();
+    referencing new table as new_rows for each statement execute function change_log_on_change('lesson', 'lesson_id', 'lesson_id,course_id,teacher_id');
 create trigger change_log_lessons_update after update on lessons
-    referencing new table as new_rows for each statement execute function change_log_on_lesson();
+    referencing new table as new_rows for each statement execute function change_log_on_change('lesson', 'lesson_id', 'lesson_id,course_id,teacher_id');
 create trigger change_log_lessons_delete after delete on lessons
-    referencing old table as old_rows for each statement execute function change_log_on_lesson();
+    referencing old table as old_rows for each statement execute function change_log_on_change('lesson', 'lesson_id', 'lesson_id,course_id,teacher_id');
 
 create trigger change_log_marks_insert after insert on attendance_records
     referencing new table as new_rows for each statement execute function change_log_on_mark();
@@ -168,22 +131,22 @@ create trigger change_log_marks_delete after delete on attendance_records
     referencing old table as old_rows for each statement execute function change_log_on_mark();
 
 create trigger change_log_enrolments_insert after insert on enrolments
-    referencing new table as new_rows for each statement execute function change_log_on_enrolment();
+    referencing new table as new_rows for each statement execute function change_log_on_change('enrolment', 'course_id,student_id', 'course_id,student_id');
 create trigger change_log_enrolments_update after update on enrolments
-    referencing new table as new_rows for each statement execute function change_log_on_enrolment();
+    referencing new table as new_rows for each statement execute function change_log_on_change('enrolment', 'course_id,student_id', 'course_id,student_id');
 create trigger change_log_enrolments_delete after delete on enrolments
-    referencing old table as old_rows for each statement execute function change_log_on_enrolment();
+    referencing old table as old_rows for each statement execute function change_log_on_change('enrolment', 'course_id,student_id', 'course_id,student_id');
 
 create trigger change_log_users_insert after insert on users
-    referencing new table as new_rows for each statement execute function change_log_on_user();
+    referencing new table as new_rows for each statement execute function change_log_on_change('user', 'user_id', 'user_id,role');
 create trigger change_log_users_update after update on users
-    referencing new table as new_rows for each statement execute function change_log_on_user();
+    referencing new table as new_rows for each statement execute function change_log_on_change('user', 'user_id', 'user_id,role');
 create trigger change_log_users_delete after delete on users
-    referencing old table as old_rows for each statement execute function change_log_on_user();
+    referencing old table as old_rows for each statement execute function change_log_on_change('user', 'user_id', 'user_id,role');
 
 create trigger change_log_courses_insert after insert on courses
-    referencing new table as new_rows for each statement execute function change_log_on_course();
+    referencing new table as new_rows for each statement execute function change_log_on_change('course', 'course_id', 'course_id,teacher_id');
 create trigger change_log_courses_update after update on courses
-    referencing new table as new_rows for each statement execute function change_log_on_course();
+    referencing new table as new_rows for each statement execute function change_log_on_change('course', 'course_id', 'course_id,teacher_id');
 create trigger change_log_courses_delete after delete on courses
-    referencing old table as old_rows for each statement execute function change_log_on_course();
+    referencing old table as old_rows for each statement execute function change_log_on_change('course', 'course_id', 'course_id,teacher_id');
