@@ -318,11 +318,16 @@ public static partial class SchoolDistribution
         var functions = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var migration in migrations)
         {
-            // In the order they are written: a function renamed keeps its body under its new name.
-            var changes = FunctionDefinition().Matches(migration).Concat(FunctionRename().Matches(migration)).OrderBy(m => m.Index);
+            // In the order they are written: a function renamed keeps its body under its new name; a dropped one is gone.
+            var changes = FunctionDefinition().Matches(migration).Concat(FunctionRename().Matches(migration))
+                .Concat(FunctionDrop().Matches(migration)).OrderBy(m => m.Index);
             foreach (var change in changes)
             {
-                if (change.Groups["to"].Success)
+                if (change.Groups["dropped"].Success)
+                {
+                    functions.Remove(change.Groups["dropped"].Value);
+                }
+                else if (change.Groups["to"].Success)
                 {
                     functions[change.Groups["to"].Value] = functions[change.Groups[1].Value];
                     functions.Remove(change.Groups[1].Value);
@@ -436,6 +441,9 @@ public static partial class SchoolDistribution
 
     [GeneratedRegex(@"alter\s+function\s+(\w+)\s*\([^)]*\)\s+rename\s+to\s+(?<to>\w+)", RegexOptions.IgnoreCase)]
     private static partial Regex FunctionRename();
+
+    [GeneratedRegex(@"drop\s+function\s+(?:if\s+exists\s+)?(?<dropped>\w+)", RegexOptions.IgnoreCase)]
+    private static partial Regex FunctionDrop();
 
     [GeneratedRegex(@"\b(from|join|update)\s+(\w+)\b(?:\s+(?:as\s+)?(\w+))?", RegexOptions.IgnoreCase)]
     private static partial Regex TableReference();
