@@ -17,7 +17,7 @@ public class SharedRateLimitTests(StatsApiFactory app) : IClassFixture<StatsApiF
         // A call that outlasts the default 100 ms on a loaded machine is counted in that instance's memory
         // instead; Redis is up throughout here, so only a slow answer could split the quota.
         var settings = RateLimitSettings.Of(60, ("free", 4, 100)).With("Redis:Configuration", TestRedis.Configuration)
-            .With("Redis:TimeoutMilliseconds", "10000");
+            .With("Redis:TimeoutMilliseconds", "5000");
         await using var first = app.CreateRestarted(settings);
         await using var second = app.CreateRestarted(settings);
         var (credentials, viaFirst) = await first.ClientOfTierAsync("free", School);
