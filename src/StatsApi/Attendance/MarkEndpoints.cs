@@ -98,10 +98,9 @@ internal static class MarkEndpoints
     private static async Task<Results<Written<Ok<RecordAttendanceResponse>>, ValidationProblem, ProblemHttpResult>> RecordAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, RecordAttendanceRequest body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         var marks = body.Marks!.Select(m => m!).ToList();
         var students = marks.Select(m => m.StudentId!.Value).ToArray();
@@ -218,10 +217,9 @@ internal static class MarkEndpoints
         HttpContext http, AuthorizedSchool school, SchoolWrites writes,
         [FromRoute(Name = "lesson_id")] long lessonId, [FromRoute(Name = "student_id")] long studentId, MarkChange body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {

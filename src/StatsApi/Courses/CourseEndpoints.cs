@@ -110,10 +110,9 @@ internal static class CourseEndpoints
     private static async Task<Results<Written<Created<CourseResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewCourseRequest body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
@@ -138,10 +137,9 @@ internal static class CourseEndpoints
     private static async Task<Results<Written<Ok<CourseResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "course_id")] long courseId, CourseChanges body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {

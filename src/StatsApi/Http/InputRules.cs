@@ -1,9 +1,11 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace StatsApi.Http;
 
@@ -27,6 +29,14 @@ internal static class InputRules
         var order = new Dictionary<string, int>();
         CheckObject(body.GetType(), body, "", errors, order);
         return errors.OrderBy(e => order.GetValueOrDefault(e.Key, int.MaxValue)).ToDictionary();
+    }
+
+    /// <summary>True, with the 400 that names each broken field, when <paramref name="body"/> breaks a rule.</summary>
+    public static bool Refuses(object body, [NotNullWhen(true)] out ValidationProblem? refusal)
+    {
+        var errors = Check(body);
+        refusal = errors.Count > 0 ? Problems.Validation(errors) : null;
+        return refusal is not null;
     }
 
     /// <summary>The names a client sends, in declaration order.</summary>

@@ -135,10 +135,9 @@ internal static class LessonEndpoints
     private static async Task<Results<Written<Created<LessonResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewLessonRequest body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
@@ -173,10 +172,9 @@ internal static class LessonEndpoints
     private static async Task<Results<Written<Ok<LessonResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "lesson_id")] long lessonId, LessonChanges body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {

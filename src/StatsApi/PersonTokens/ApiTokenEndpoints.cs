@@ -95,9 +95,9 @@ internal static class ApiTokenEndpoints
     private static async Task<Results<Written<Created<CreatedApiToken>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, SchoolWrites writes, (string School, long UserId) owner, NewApiTokenRequest? body, long? replacing)
     {
-        if (body is not null && InputRules.Check(body) is { Count: > 0 } errors)
+        if (body is not null && InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, new AuthorizedSchool(owner.School), (body, replacing), async scope =>
         {

@@ -37,10 +37,9 @@ internal static class PrivacyEndpoints
     private static async Task<Results<Written<Ok<ErasureResponse>>, ValidationProblem, ProblemHttpResult>> EraseAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, ErasureRequest body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {

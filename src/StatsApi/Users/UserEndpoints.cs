@@ -125,10 +125,9 @@ internal static class UserEndpoints
     private static async Task<Results<Written<Created<UserResponse>>, ValidationProblem, ProblemHttpResult>> CreateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, NewUserRequest body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
@@ -163,10 +162,9 @@ internal static class UserEndpoints
     private static async Task<Results<Written<Ok<UserResponse>>, ValidationProblem, ProblemHttpResult>> UpdateAsync(
         HttpContext http, AuthorizedSchool school, SchoolWrites writes, [FromRoute(Name = "user_id")] long userId, UserChanges body)
     {
-        var errors = InputRules.Check(body);
-        if (errors.Count > 0)
+        if (InputRules.Refuses(body, out var refusal))
         {
-            return Problems.Validation(errors);
+            return refusal;
         }
         return await writes.RunAsync(http, school, body, async scope =>
         {
