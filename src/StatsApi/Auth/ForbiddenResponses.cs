@@ -45,9 +45,8 @@ internal sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthoriz
         }
         else if (reasons.Contains(SchoolAccessRequirement.FailureCode))
         {
-            problem = Problems.Create(StatusCodes.Status403Forbidden, SchoolAccessRequirement.FailureCode,
-                "The school is not approved for this client.",
-                "The school_id in the request is not among the schools this token is approved for.");
+            await SchoolNotApproved.WriteAsync(context);
+            return;
         }
         else
         {
@@ -55,4 +54,8 @@ internal sealed class ForbiddenResponses(IOptions<AuthOptions> auth) : IAuthoriz
         }
         await problem.ExecuteAsync(context);
     }
+
+    private static readonly ProblemBody SchoolNotApproved = new(StatusCodes.Status403Forbidden, SchoolAccessRequirement.FailureCode,
+        "The school is not approved for this client.",
+        "The school_id in the request is not among the schools this token is approved for.");
 }

@@ -137,18 +137,20 @@ internal sealed class JwtBearerSetup(IOptions<AuthOptions> authOptions, SigningK
             // IdentityModel's message names the check that failed; it hides token contents unless ShowPII is on, which it never is here.
             logger.LogInformation("Access token refused ({FailureKind}): {Reason}", failure.Kind, context.AuthenticateFailure!.Message);
         }
-        var detail = failure?.Description ?? "This operation needs an access token: send 'Authorization: Bearer <token>'.";
+        var detail = failure?.Description ?? MissingToken;
 
         // RFC 6750 section 3: no error code when the request carried no token at all.
         response.Headers.WWWAuthenticate = failure is not null
             ? $"{Challenges.Bearer}, error=\"invalid_token\", error_description=\"{detail}\""
             : Challenges.Bearer;
         response.StatusCode = StatusCodes.Status401Unauthorized;
-        var problem = Problems.Create(
-            StatusCodes.Status401Unauthorized,
-            failure?.ErrorCode ?? "missing_token",
-            "Authentication is required.",
-            detail);
-        await problem.ExecuteAsync(context.HttpContext);
+        var problem = failure is null ? MissingTokenBody
+            : new ProblemBody(StatusCodes.Status401Unauthorized, failure.ErrorCode, AuthenticationRequired, detail);
+        await problem.WriteAsync(context.HttpContext);
     }
+
+    private const string MissingToken = "This operation needs an access token: send 'Authorization: Bearer <token>'.";
+    private const string AuthenticationRequired = "Authentication is required.";
+    private static readonly ProblemBody MissingTokenBody =
+        new(StatusCodes.Status401Unauthorized, "missing_token", AuthenticationRequired, MissingToken);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -14,6 +15,7 @@ namespace StatsApi.Logging;
 internal sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvider time) : ILoggerProvider, ISupportExternalScope
 {
     private const string OriginalFormat = "{OriginalFormat}";
+    private const string TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
 
     // Not an HTML context: only what JSON itself requires is escaped, so paths and URLs stay readable.
     // Control characters are still escaped, so nothing a caller sends can start a line of its own.
@@ -38,10 +40,70 @@ internal sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvid
         json.Reset(buffer);
 
         json.WriteStartObject();
-        json.WriteString("Timestamp"u8, time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        Span<byte> timestamp = stackalloc byte[32];
+        time.GetUtcNow().UtcDateTime.TryFormat(timestamp, out var length, TimestampFormat, CultureInfo.InvariantCulture);
+        json.WriteString("Timestamp"u8, timestamp[..length]);
         json.WriteNumber("EventId"u8, eventId.Id);
         json.WriteString("LogLevel"u8, LevelName(level));
         json.WriteString("Category"u8, category);
+        if (typeof(TState) == typeof(RequestLine))
+        {
+            // Every request's line: its message and fields go straight into the buffer, none through a string or a box.
+            WriteRequestLine(json, Unsafe.As<TState, RequestLine>(ref state));
+        }
+        else
+        {
+            WriteMessageAndState(json, state, exception, formatter);
+        }
+        WriteScopes(json);
+        json.WriteEndObject();
+        json.Flush();
+        writer.WriteLine(buffer.WrittenSpan);
+    }
+
+    private static void WriteRequestLine(Utf8JsonWriter json, in RequestLine line)
+    {
+        Span<byte> message = stackalloc byte[256];
+        if (line.TryWriteMessage(message, out var written))
+        {
+            json.WriteString("Message"u8, message[..written]);
+        }
+        else
+        {
+            json.WriteString("Message"u8, line.ToString());
+        }
+        json.WriteStartObject("State"u8);
+        json.WriteString("Method"u8, line.Method);
+        WriteNullable(json, "Path"u8, line.Path);
+        json.WriteNumber("Status"u8, line.Status);
+        if (double.IsFinite(line.ElapsedMs))
+        {
+            json.WriteNumber("ElapsedMs"u8, line.ElapsedMs);
+        }
+        else
+        {
+            json.WriteString("ElapsedMs"u8, line.ElapsedMs.ToString(CultureInfo.InvariantCulture));
+        }
+        WriteNullable(json, "client_id"u8, line.ClientId);
+        WriteNullable(json, "school_id"u8, line.SchoolId);
+        WriteNullable(json, "error_code"u8, line.ErrorCode);
+        json.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter json, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null)
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteString(name, value);
+        }
+    }
+
+    private static void WriteMessageAndState<TState>(Utf8JsonWriter json, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
         json.WriteString("Message"u8, formatter(state, exception));
         if (exception is not null)
         {
@@ -53,6 +115,10 @@ internal sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvid
             WriteFields(json, fields);
             json.WriteEndObject();
         }
+    }
+
+    private void WriteScopes(Utf8JsonWriter json)
+    {
         json.WriteStartArray("Scopes"u8);
         _scopes.ForEachScope(static (scope, json) =>
         {
@@ -68,9 +134,6 @@ internal sealed class JsonLinesLoggerProvider(JsonLinesWriter writer, TimeProvid
             }
         }, json);
         json.WriteEndArray();
-        json.WriteEndObject();
-        json.Flush();
-        writer.WriteLine(buffer.WrittenSpan);
     }
 
     private static void WriteFields(Utf8JsonWriter json, IEnumerable<KeyValuePair<string, object?>> fields)

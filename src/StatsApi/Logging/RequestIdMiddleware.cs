@@ -75,16 +75,13 @@ internal sealed partial class RequestIdMiddleware(RequestDelegate next, ILogger<
             activity.SetTag("statsapi.school_id", school);
             activity.SetTag("statsapi.error_code", errorCode);
         }
-        RequestAnswered(logger, context.Request.Method, context.Request.Path.Value, status, elapsed.TotalMilliseconds, client, school, errorCode);
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            logger.Log(LogLevel.Information, RequestLine.Event,
+                new RequestLine(context.Request.Method, context.Request.Path.Value, status, elapsed.TotalMilliseconds, client, school, errorCode),
+                null, RequestLine.Format);
+        }
     }
-
-    // Source-generated: the one line every request writes stays free of boxing and parameter arrays.
-#pragma warning disable SYSLIB1015 // client_id, school_id and error_code are fields of the line, not words of its message.
-    [LoggerMessage(EventId = 1, EventName = "RequestAnswered", Level = LogLevel.Information,
-        Message = "{Method} {Path} answered {Status} in {ElapsedMs:F1} ms")]
-    private static partial void RequestAnswered(ILogger logger, string method, string? path, int status, double elapsedMs,
-        string? client_id, string? school_id, string? error_code);
-#pragma warning restore SYSLIB1015
 
     // Echoed into headers and logs, so only a short, printable, header-safe id is accepted.
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}\\z")]

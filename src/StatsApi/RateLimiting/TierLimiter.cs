@@ -57,13 +57,13 @@ internal sealed class TierLimiter(RequestDelegate next, QuotaStore quotas, IOpti
         context.Response.Headers.RetryAfter = wait.ToString(CultureInfo.InvariantCulture);
         var window = settings.WindowSeconds;
         var problem = requests.Refused
-            ? Problems.Create(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.",
+            ? new ProblemBody(StatusCodes.Status429TooManyRequests, "rate_limited", "Too many requests.",
                 $"The {tier} tier allows {limit.Requests} requests in {window} seconds; retry after {wait} seconds.",
                 $"The request quota is spent; retry after {wait} seconds (Retry-After). The RateLimit header says what is left, RateLimit-Policy the quotas.")
-            : Problems.Create(StatusCodes.Status429TooManyRequests, "quota_exceeded", "The cost quota is spent.",
+            : new ProblemBody(StatusCodes.Status429TooManyRequests, "quota_exceeded", "The cost quota is spent.",
                 $"This operation costs {cost}, and {costs.Remaining} of the {tier} tier's {limit.Cost} in {window} seconds is left; retry after {wait} seconds.",
                 $"The cost quota is spent; retry after {wait} seconds (Retry-After). Each operation's cost is x-rate-limit-cost in the OpenAPI document.");
-        await problem.ExecuteAsync(context);
+        await problem.WriteAsync(context);
     }
 
     /// <summary>Operations that need a token; the token service, health and the documentation do not.</summary>
