@@ -1,4 +1,5 @@
 using Npgsql;
+using StatsApi.Data;
 
 namespace StatsApi.Clients;
 
@@ -6,8 +7,9 @@ namespace StatsApi.Clients;
 /// Listens on the primary for the changes migration 0018's triggers announce (a client's row or generation,
 /// the signing keys) and empties what <see cref="IssuanceCache"/> holds of them. While its connection is
 /// down the cache keeps nothing; a connection that went silent is found by a ping between notifications.
+/// Its connection is its own, outside the pool, so it never takes a request's place there.
 /// </summary>
-internal sealed class IssuanceListener(NpgsqlDataSource dataSource, IssuanceCache cache, ILogger<IssuanceListener> logger) : BackgroundService
+internal sealed class IssuanceListener(IConfiguration configuration, IssuanceCache cache, ILogger<IssuanceListener> logger) : BackgroundService
 {
     public const string Channel = "statsapi_issuance";
 
@@ -51,32 +53,28 @@ internal sealed class IssuanceListener(NpgsqlDataSource dataSource, IssuanceCach
 
     private async Task ListenAsync(CancellationToken stoppingToken)
     {
+        var connectionString = configuration.GetConnectionString("Default")!;
+        var settings = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, ApplicationName = ApplicationName };
+        if (DataServices.NamesSeveralHosts(connectionString))
+        {
+            // Notifications are sent on the primary only.
+            settings.TargetSessionAttributes = "primary";
+        }
+        await using var dataSource = NpgsqlDataSource.Create(settings);
         await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
         connection.Notification += (_, e) => Heard(e.Payload);
-        await using (var listen = new NpgsqlCommand($"set application_name = '{ApplicationName}'; listen {Channel}", connection))
+        await using (var listen = new NpgsqlCommand($"listen {Channel}", connection))
         {
             await listen.ExecuteNonQueryAsync(stoppingToken);
         }
         // Listening before emptying: a change committed from here on is heard, one before it is read afresh.
         cache.Listening();
-        try
+        while (true)
         {
-            while (true)
+            if (!await connection.WaitAsync(PingEvery, stoppingToken))
             {
-                if (!await connection.WaitAsync(PingEvery, stoppingToken))
-                {
-                    await using var ping = new NpgsqlCommand("select 1", connection);
-                    await ping.ExecuteScalarAsync(stoppingToken);
-                }
-            }
-        }
-        finally
-        {
-            // The pool does not reset a returned session (DataServices), so it must not go back listening.
-            if (connection.FullState == System.Data.ConnectionState.Open)
-            {
-                await using var unlisten = new NpgsqlCommand("unlisten *; reset application_name", connection);
-                await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+                await using var ping = new NpgsqlCommand("select 1", connection);
+                await ping.ExecuteScalarAsync(stoppingToken);
             }
         }
     }
