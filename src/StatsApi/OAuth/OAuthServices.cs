@@ -8,6 +8,11 @@ internal static class OAuthServices
     public static IHostApplicationBuilder AddStatsApiOAuth(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiClients>();
+        builder.Services.AddSingleton<IssuanceCache>();
+        if (builder.Configuration.GetValue("Tokens:Enabled", true))
+        {
+            builder.Services.AddHostedService<IssuanceListener>();
+        }
         builder.Services.AddSingleton<TokenIssuer>();
         return builder;
     }

@@ -33,12 +33,16 @@ internal sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOpt
     private readonly Lock _reloadGate = new();
     private Task? _reloading;
     private long _lastReloadTicks = long.MinValue / 2;
+    private long _rotations;
 
     /// <summary>The published public keys as last loaded: validation reads this and never the database.</summary>
     public IReadOnlyList<JsonWebKey> ValidationKeys => _validationKeys;
 
     /// <summary>The published keys as last loaded, newest first: what the JWKS serves, without a database trip.</summary>
     public IReadOnlyList<PublishedKey> Published => _published;
+
+    /// <summary>How many rotations this instance made: a key read before one is not the key that signs now.</summary>
+    public long Rotations => Interlocked.Read(ref _rotations);
 
     /// <summary>Makes the first key when there is none, and loads the published keys.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -138,6 +142,15 @@ internal sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOpt
         limit 1
         """;
 
+    /// <summary>
+    /// Seconds until a key published but not yet signing starts to (null when there is none): until then the
+    /// key <see cref="SigningKeyQuery"/> found stays the one that signs, unless a rotation or retirement intervenes.
+    /// </summary>
+    public const string NextActivationQuery = """
+        select extract(epoch from min(created_at) + make_interval(secs => @delay) - now())::float8 from signing_keys
+        where retired_at is null and created_at > now() - make_interval(secs => @delay)
+        """;
+
     /// <summary>The @delay of <see cref="SigningKeyQuery"/>.</summary>
     public double ActivationDelay => options.Value.KeyActivationDelaySeconds;
 
@@ -181,6 +194,7 @@ internal sealed class SigningKeys(NpgsqlDataSource dataSource, IOptions<TokenOpt
               and kid not in (select kid from signing_keys where retired_at is null order by created_at desc limit @count)
             """, new { count = PublishedCount }, transaction);
         await transaction.CommitAsync(cancellationToken);
+        Interlocked.Increment(ref _rotations);
         await RefreshAsync(cancellationToken);
         logger.LogInformation("Rotated signing key; new key {Kid}", created.Kid);
         return created;

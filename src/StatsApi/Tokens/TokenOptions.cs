@@ -25,6 +25,12 @@ internal sealed class TokenOptions
     /// </summary>
     public int KeyRefreshSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// The longest an instance issues tokens from a client's row or a signing key it read before (decision 0017):
+    /// the bound on a change whose notification was lost. 0 reads both at every token.
+    /// </summary>
+    public int IssuanceCacheSeconds { get; set; } = 10;
+
     /// <summary>ES256 or RS256, for keys made from now on.</summary>
     public string Algorithm { get; set; } = "ES256";
 }

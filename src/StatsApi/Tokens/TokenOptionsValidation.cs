@@ -20,6 +20,10 @@ internal sealed class TokenOptionsValidation : IValidateOptions<TokenOptions>
         {
             failures.Add($"Tokens:KeyActivationDelaySeconds must be between 0 and 86400 (a day), not {options.KeyActivationDelaySeconds}.");
         }
+        if (options.IssuanceCacheSeconds is < 0 or > 3600)
+        {
+            failures.Add($"Tokens:IssuanceCacheSeconds must be between 0 and 3600 (an hour), not {options.IssuanceCacheSeconds}.");
+        }
         if (options.KeyRefreshSeconds is < 1 or > 3600)
         {
             failures.Add($"Tokens:KeyRefreshSeconds must be between 1 and 3600 (an hour), not {options.KeyRefreshSeconds}.");
