@@ -4,6 +4,7 @@ using StatsApi.Admin;
 
 namespace StatsApi.Tests;
 
+[LongRunning(10)]
 public class AdminCommandTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)

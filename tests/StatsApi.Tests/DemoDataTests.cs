@@ -7,6 +7,7 @@ using StatsApi.Demo;
 
 namespace StatsApi.Tests;
 
+[LongRunning(9)]
 public class DemoDataTests
 {
     private static readonly DemoDataOptions Small = new() { Seed = 11, Schools = 4, StudentsPerSchool = 30, Weeks = 3 };

@@ -13,6 +13,7 @@ namespace StatsApi.Tests;
 /// Tokens from an external OpenID provider, shaped as Keycloak and Entra ID issue them for client
 /// credentials, validated against the provider's discovery document and JWKS fetched over HTTPS.
 /// </summary>
+[LongRunning(12)]
 public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provider) : IClassFixture<StatsApiFactory>, IClassFixture<TestOpenIdProvider>
 {
     private const string KeycloakRealm = "realms/schools";

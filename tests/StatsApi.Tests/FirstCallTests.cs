@@ -8,6 +8,7 @@ using StatsApi.Tokens;
 namespace StatsApi.Tests;
 
 /// <summary>README's first call, as a newcomer pastes it: curl and jq against the service over HTTPS.</summary>
+[LongRunning(5)]
 public class FirstCallTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     [Fact]

@@ -5,6 +5,7 @@ using StatsApi.Tests.Infrastructure;
 
 namespace StatsApi.Tests;
 
+[LongRunning(13)]
 public class SettingsValidationTests
 {
     /// <summary>Starts the built service as a deployment would, with one bad setting, and returns its exit code and error output.</summary>

@@ -16,6 +16,7 @@ namespace StatsApi.Tests;
 /// tool go to the primary; a standby too far behind is skipped, and one that stops fails no request.
 /// The paused standby is how a test tells who answered: it still holds what the primary has changed.
 /// </summary>
+[LongRunning(10)]
 public class StandbyReadTests(StandbyPair pair) : IClassFixture<StandbyPair>
 {
     private const string School = "oakwood-primary";

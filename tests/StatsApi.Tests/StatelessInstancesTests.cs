@@ -13,6 +13,7 @@ namespace StatsApi.Tests;
 /// answer depends on which instance gives it, beyond the documented bounds (revocations and key
 /// reloads). That the two share one rate-limit quota is SharedRateLimitTests' to show.
 /// </summary>
+[LongRunning(7)]
 public class StatelessInstancesTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     private const string School = "oakwood-primary";

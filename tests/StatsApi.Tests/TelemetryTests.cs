@@ -31,6 +31,7 @@ public class TelemetryFactory : StatsApiFactory
     public Uri MetricsAddress => new(Services.GetRequiredService<MetricsListener>().Addresses.Single() + MetricsListener.Path);
 }
 
+[LongRunning(10)]
 public class TelemetryTests(TelemetryFactory app) : IClassFixture<TelemetryFactory>
 {
     private const string Summary = "/stats/v1/attendance/summary?school_id=oakwood-primary&from=2026-09-01&to=2026-09-30";
