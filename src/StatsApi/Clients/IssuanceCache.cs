@@ -89,22 +89,17 @@ internal sealed class IssuanceCache(IOptions<TokenOptions> options)
         }
     }
 
-    public void ForgetAll()
-    {
-        lock (_gate)
-        {
-            Empty(_listening);
-        }
-    }
+    public void ForgetAll() => Empty(listening: null);
 
-    private void Empty(bool listening)
+    // listening: whether what is read from now on may be kept; null leaves it as it is.
+    private void Empty(bool? listening)
     {
         lock (_gate)
         {
             _epoch++;
             _clients.Clear();
             _key = null;
-            _listening = listening;
+            _listening = listening ?? _listening;
         }
     }
 
