@@ -182,17 +182,16 @@ public class TokenEndpointTests(StatsApiFactory app) : IClassFixture<StatsApiFac
         // On real Kestrel the test client connects from loopback: that is the proxy here.
         await using var kestrel = app.CreateRestarted(new Dictionary<string, string?> { ["Http:TrustedProxies:0"] = "127.0.0.1" });
         kestrel.UseKestrel(0);
-        var client = kestrel.CreateClient();
+        using var started = kestrel.CreateClient();
+        using var client = EarlyAnswerClient.Create(started.BaseAddress!);
         var padding = new string('x', 2 * 1024 * 1024);
+        var formBody = $"grant_type=client_credentials&padding={padding}";
 
-        var form = await client.PostAsync("/oauth/token", new StringContent(
-            $"grant_type=client_credentials&padding={padding}", System.Text.Encoding.ASCII, "application/x-www-form-urlencoded"));
-        var json = await client.PostAsync("/oauth/token", new StringContent(
-            $$"""{"grant_type":"client_credentials","padding":"{{padding}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        var form = await client.PostAsync("/oauth/token", SlowUpload.Of(formBody, "application/x-www-form-urlencoded"));
+        var json = await client.PostAsync("/oauth/token", SlowUpload.Of(
+            $$"""{"grant_type":"client_credentials","padding":"{{padding}}"}""", "application/json"));
         // Chunked: no Content-Length for Kestrel to refuse up front, so the limit trips while the body is read.
-        var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.ASCII.GetBytes($"grant_type=client_credentials&padding={padding}")));
-        chunked.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
-        using var streamed = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = chunked };
+        using var streamed = new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = SlowUpload.Of(formBody, "application/x-www-form-urlencoded") };
         streamed.Headers.TransferEncodingChunked = true;
         var unknownLength = await client.SendAsync(streamed);
 
