@@ -53,9 +53,9 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         var shots = new Screenshots();
 
         // An integrator: client credentials in the Authorize dialog, then the summary.
-        var integratorPage = await OpenAsync(browser, address);
-        await shots.TakeAsync(integratorPage, "01-api-docs");
-        var dialog = await OpenAuthorizeAsync(integratorPage);
+        var page = await OpenAsync(browser, address);
+        await shots.TakeAsync(page, "01-api-docs");
+        var dialog = await OpenAuthorizeAsync(page);
         // The dialog starts with client credentials, the way in for an integrator.
         await Expect(dialog.Locator(".auth-container h4").First).ToHaveTextAsync(new Regex(@"^\s*oauth2\s"));
         var oauth = Scheme(dialog, "oauth2");
@@ -67,7 +67,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         await shots.TakeAsync(dialog, oauth, "02-authorized-with-client-credentials");
         await CloseAuthorizeAsync(dialog);
 
-        var summary = await ExpandAsync(integratorPage, "Attendance", "GetAttendanceSummary");
+        var summary = await ExpandAsync(page, "Attendance", "GetAttendanceSummary");
         var approved = await ExecuteAsync(summary, 200);
         using (var body = JsonDocument.Parse(approved))
         {
@@ -83,7 +83,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
 
         // The token operation's Try it out as a person finds it: a form that asks for client credentials and
         // sends nothing else, and each refusal documented with its own body.
-        var issue = await ExpandAsync(integratorPage, "Token_service", "IssueToken");
+        var issue = await ExpandAsync(page, "Token_service", "IssueToken");
         await Expect(issue.Locator(".body-param-content-type select")).ToHaveValueAsync("application/x-www-form-urlencoded");
         await Expect(FormField(issue, "grant_type")).ToHaveValueAsync("client_credentials");
         Assert.Contains(PersonTokenExchange.GrantType, await FormField(issue, "grant_type").Locator("option").AllInnerTextsAsync());
@@ -119,16 +119,19 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         }
         await shots.TakeAsync(issue, "07-token-form-as-json");
 
-        // A teacher's tool: the API-token exchange on the token endpoint, then the teacher's token with its client secret.
-        var teacherPage = await OpenAsync(browser, address);
-        dialog = await OpenAuthorizeAsync(teacherPage);
+        // A teacher's tool on the same page, as a developer trying both ways in would: the integrator logs out,
+        // then the API-token exchange on the token endpoint, then the teacher's token with its client secret.
+        dialog = await OpenAuthorizeAsync(page);
+        oauth = Scheme(dialog, "oauth2");
+        await oauth.Locator("button", new() { HasText = "Logout" }).ClickAsync();
+        await Expect(oauth.Locator("input[data-name=clientId]")).ToBeVisibleAsync();
         var basic = Scheme(dialog, "apiToken");
         await basic.Locator("input[name=username]").FillAsync(apiToken);
         await basic.Locator("button.authorize").ClickAsync();
         await CloseAuthorizeAsync(dialog);
 
         // The exchange's own example body, executed as it is.
-        var exchange = await ExpandAsync(teacherPage, "Token_service", "IssueToken");
+        var exchange = issue; // still open from the integrator's steps
         await Parameter(exchange, "client_secret").FillAsync(tool.ClientSecret);
         await exchange.Locator(".body-param-content-type select").SelectOptionAsync("application/json");
         await exchange.Locator(".examples-select select").SelectOptionAsync(new SelectOptionValue { Label = "The API-token exchange (with apiToken and the client_secret header)" });
@@ -144,7 +147,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         }
         await shots.TakeAnswerAsync(exchange, "08-api-token-exchanged");
 
-        dialog = await OpenAuthorizeAsync(teacherPage);
+        dialog = await OpenAuthorizeAsync(page);
         var bearer = Scheme(dialog, "bearer");
         await bearer.Locator("input").FillAsync(accessToken);
         await bearer.Locator("button.authorize").ClickAsync();
@@ -154,7 +157,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         await shots.TakeAsync(dialog, bearer, "09-authorized-as-teacher");
         await CloseAuthorizeAsync(dialog);
 
-        var create = await ExpandAsync(teacherPage, "Lessons", "CreateLesson");
+        var create = await ExpandAsync(page, "Lessons", "CreateLesson");
         await create.Locator("textarea.body-param__text").FillAsync(
             $$"""{"course_id": {{courseId}}, "starts_at": "2026-11-23T09:00:00+00:00", "ends_at": "2026-11-23T09:50:00+00:00", "room": "B2"}""");
         long lessonId;
@@ -164,7 +167,7 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
         }
         await shots.TakeAnswerAsync(create, "10-lesson-created");
 
-        var delete = await ExpandAsync(teacherPage, "Lessons", "DeleteLesson");
+        var delete = await ExpandAsync(page, "Lessons", "DeleteLesson");
         await Parameter(delete, "lesson_id").FillAsync($"{lessonId}");
         await ExecuteAsync(delete, 204);
         await shots.TakeAnswerAsync(delete, "11-lesson-deleted");
@@ -286,18 +289,24 @@ public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFa
             await dialog.ScreenshotAsync(new() { Path = PathOf(step) });
         }
 
-        /// <summary>An operation from its heading to the answer Try it out got, without the documented responses below.</summary>
+        /// <summary>
+        /// An operation from its heading (or the top of the window, when it is taller) to the answer Try it out
+        /// got, as the window shows it with the answer scrolled into view: no full-page render for each step.
+        /// </summary>
         public async Task TakeAnswerAsync(ILocator operation, string step)
         {
             Directory.CreateDirectory(_folder);
-            const string Box = "e => { const r = e.getBoundingClientRect(); return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.bottom + window.scrollY]; }";
+            var answer = operation.Locator(".live-responses-table").First;
+            await answer.ScrollIntoViewIfNeededAsync();
+            const string Box = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.bottom, window.innerHeight]; }";
             var from = await operation.EvaluateAsync<double[]>(Box);
-            var to = await operation.Locator(".live-responses-table").First.EvaluateAsync<double[]>(Box);
+            var to = await answer.EvaluateAsync<double[]>(Box);
+            var top = Math.Max(from[1], 0);
+            var bottom = Math.Min(to[3] + 8, to[4]);
             await operation.Page.ScreenshotAsync(new()
             {
                 Path = PathOf(step),
-                FullPage = true,
-                Clip = new() { X = (float)from[0], Y = (float)from[1], Width = (float)from[2], Height = (float)(to[3] - from[1] + 8) },
+                Clip = new() { X = (float)from[0], Y = (float)top, Width = (float)from[2], Height = (float)(bottom - top) },
             });
         }
 
