@@ -206,6 +206,29 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
     }
 
     [Fact]
+    public async Task APasswordIsStoredAsPbkdf2WithHmacSha512AtAHundredThousandIterationsAndSignsIn()
+    {
+        await using var production = app.CreateRestarted().WithProductionPasswordHashing();
+        using var developer = new PortalSession(production);
+        var email = NewEmail();
+
+        await developer.SignUpAsync(email, Password);
+        using var again = new PortalSession(production);
+        var (status, _, location) = await again.SignInAsync(email, Password);
+
+        Assert.Equal(HttpStatusCode.Redirect, status);
+        Assert.DoesNotContain("sign-in", location ?? "", StringComparison.Ordinal);
+        await using var connection = await app.DataSource.OpenConnectionAsync();
+        var stored = Convert.FromBase64String(await connection.QuerySingleAsync<string>(
+            "select password_hash from developer_accounts where lower(email) = lower(@email)", new { email }));
+        // ASP.NET Core Identity's version 3 format: a marker, then the PRF, the iteration count and the salt's length, big-endian.
+        Assert.Equal(0x01, stored[0]);
+        Assert.Equal(2u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(stored.AsSpan(1)));
+        Assert.Equal(100_000u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(stored.AsSpan(5)));
+        Assert.DoesNotContain(Password, System.Text.Encoding.UTF8.GetString(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnotherOrganisationsApplicationAnswers404()
     {
         using var owner = new PortalSession(app);

@@ -29,7 +29,7 @@ internal abstract record SignInResult
 }
 
 /// <summary>The portal's accounts: sign-up, sign-in with a lockout every instance shares, and platform administrators.</summary>
-internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider clock)
+internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvider clock, IPasswordHasher<DeveloperAccount> hasher)
 {
     public const int MinimumPasswordLength = 12;
     public const int MaximumPasswordLength = 128;
@@ -60,10 +60,8 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
         "welcome12345", "administrator", "changeme1234", "abcdefghijkl", "abc123456789", "111111111111",
     };
 
-    private readonly PasswordHasher<DeveloperAccount> _hasher = new();
-
     // Verified against when the address is unknown, so a miss costs what a hit costs.
-    private readonly Lazy<string> _unknownHash = new(() => new PasswordHasher<DeveloperAccount>().HashPassword(new DeveloperAccount(), NewStamp()));
+    private readonly Lazy<string> _unknownHash = new(() => hasher.HashPassword(new DeveloperAccount(), NewStamp()));
 
     public static string? EmailProblem(string? email) =>
         string.IsNullOrWhiteSpace(email) ? "Enter your e-mail address."
@@ -88,7 +86,7 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
                 insert into developer_accounts (email, password_hash, security_stamp)
                 values (@email, @hash, @stamp)
                 returning {Columns}
-                """, new { email = email.Trim(), hash = _hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
+                """, new { email = email.Trim(), hash = hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
                 cancellationToken: cancellationToken));
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -113,7 +111,7 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
         }
         var stored = await connection.QuerySingleOrDefaultAsync<(long Id, string Hash)?>(new CommandDefinition(
             "select account_id, password_hash from developer_accounts where lower(email) = @key", new { key }, cancellationToken: cancellationToken));
-        var verdict = _hasher.VerifyHashedPassword(new DeveloperAccount(), stored?.Hash ?? _unknownHash.Value, password);
+        var verdict = hasher.VerifyHashedPassword(new DeveloperAccount(), stored?.Hash ?? _unknownHash.Value, password);
         if (stored is { } account && verdict != PasswordVerificationResult.Failed)
         {
             // The account's count only: signing in to an account of one's own never clears the address's.
@@ -143,7 +141,7 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
         {
             return new SignInResult.LockedOut(until);
         }
-        if (_hasher.VerifyHashedPassword(new DeveloperAccount(), stored.Hash, currentPassword) == PasswordVerificationResult.Failed)
+        if (hasher.VerifyHashedPassword(new DeveloperAccount(), stored.Hash, currentPassword) == PasswordVerificationResult.Failed)
         {
             return await ByAccount.FailAsync(connection, key, now, cancellationToken) is { } locked
                 ? new SignInResult.LockedOut(locked) : new SignInResult.WrongCredentials();
@@ -151,7 +149,7 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
         var changed = await connection.QuerySingleAsync<DeveloperAccount>(new CommandDefinition($"""
             update developer_accounts set password_hash = @hash, security_stamp = @stamp where account_id = @accountId
             returning {Columns}
-            """, new { accountId, hash = _hasher.HashPassword(new DeveloperAccount(), newPassword), stamp = NewStamp() },
+            """, new { accountId, hash = hasher.HashPassword(new DeveloperAccount(), newPassword), stamp = NewStamp() },
             cancellationToken: cancellationToken));
         return new SignInResult.Succeeded(changed);
     }
@@ -193,7 +191,7 @@ internal sealed class DeveloperAccounts(NpgsqlDataSource dataSource, TimeProvide
             values (@email, @hash, @stamp, 'active', true)
             on conflict (lower(email)) do update set is_platform_admin = true, state = 'active'
             returning {Columns}
-            """, new { email = email.Trim(), hash = _hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
+            """, new { email = email.Trim(), hash = hasher.HashPassword(new DeveloperAccount(), password), stamp = NewStamp() },
             cancellationToken: cancellationToken));
         return (created, password);
     }

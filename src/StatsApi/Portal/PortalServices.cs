@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Identity;
 using Npgsql;
 using StatsApi.Tokens;
 
@@ -26,6 +27,9 @@ internal static class PortalServices
 
     public static IHostApplicationBuilder AddStatsApiPortal(this IHostApplicationBuilder builder)
     {
+        // ASP.NET Core Identity's hasher (PBKDF2, its iteration count from PasswordHasherOptions), from the container
+        // so a host can set its cost the way Identity's own options are set.
+        builder.Services.AddSingleton<IPasswordHasher<DeveloperAccount>, PasswordHasher<DeveloperAccount>>();
         builder.Services.AddSingleton<DeveloperAccounts>();
         builder.Services.AddSingleton<AccessRequests>();
         builder.Services.AddSingleton<PortalApplications>();

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,15 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>Services that only the test provides, such as a log it reads or a certificate it trusts.</summary>
+    /// <summary>Portal passwords hashed at the cost the service runs with, not the suite's lower one.</summary>
+    public StatsApiFactory WithProductionPasswordHashing()
+    {
+        _productionPasswordHashing = true;
+        return this;
+    }
+
+    private bool _productionPasswordHashing;
+
     public StatsApiFactory WithServices(Action<IServiceCollection> configure)
     {
         _services.Add(configure);
@@ -107,6 +117,12 @@ public class StatsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.ConfigureTestServices(services =>
         {
             services.AddLogging(logging => logging.ClearProviders().AddProvider(Logs));
+            if (!_productionPasswordHashing)
+            {
+                // Hashing a portal password at full cost takes tens of milliseconds of CPU, hundreds of times a run;
+                // the hash is the same algorithm, so every behaviour is the same. PortalTests proves the full cost.
+                services.Configure<PasswordHasherOptions>(options => options.IterationCount = 1_000);
+            }
             _services.ForEach(configure => configure(services));
         });
     }
