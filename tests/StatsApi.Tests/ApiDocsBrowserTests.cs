@@ -18,7 +18,7 @@ namespace StatsApi.Tests;
 /// /api-docs in a real headless Chromium against the service on real Kestrel over HTTPS: a person
 /// authorises, tries operations and reads the answers, as a newcomer would. Each step leaves a screenshot.
 /// </summary>
-[LongRunning(38)]
+[LongRunning(24)]
 public class ApiDocsBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     /// <summary>Debian's chromium; scripts/test.sh installs it when it is missing. Nothing downloads a browser.</summary>

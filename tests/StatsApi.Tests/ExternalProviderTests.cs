@@ -13,8 +13,8 @@ namespace StatsApi.Tests;
 /// Tokens from an external OpenID provider, shaped as Keycloak and Entra ID issue them for client
 /// credentials, validated against the provider's discovery document and JWKS fetched over HTTPS.
 /// </summary>
-[LongRunning(12)]
-public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provider) : IClassFixture<StatsApiFactory>, IClassFixture<TestOpenIdProvider>
+public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provider, SharedHosts hosts)
+    : IClassFixture<StatsApiFactory>, IClassFixture<TestOpenIdProvider>, IClassFixture<SharedHosts>
 {
     private const string KeycloakRealm = "realms/schools";
     private const string EntraTenant = "3f6c1c1e-5d7e-4d43-9a55-0c2b1f1e7a11/v2.0";
@@ -37,10 +37,12 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
         return app.CreateRestarted(all).WithServices(provider.TrustFrom);
     }
 
-    private StatsApiFactory KeycloakService() => ServiceTrusting(KeycloakRealm, ("Auth:TokenTypes:0", "JWT"), ("Auth:SchoolsClaim", "school_ids"));
+    // Shared by the tests that use them: each only sends tokens to it.
+    private StatsApiFactory KeycloakService() => hosts.Get(nameof(KeycloakService), () =>
+        ServiceTrusting(KeycloakRealm, ("Auth:TokenTypes:0", "JWT"), ("Auth:SchoolsClaim", "school_ids")));
 
-    private StatsApiFactory EntraService() =>
-        ServiceTrusting(EntraTenant, ("Auth:TokenTypes:0", "JWT"), ("Auth:ScopeClaim", "roles"), ("Auth:SchoolsClaim", "extn.schools"));
+    private StatsApiFactory EntraService() => hosts.Get(nameof(EntraService), () =>
+        ServiceTrusting(EntraTenant, ("Auth:TokenTypes:0", "JWT"), ("Auth:ScopeClaim", "roles"), ("Auth:SchoolsClaim", "extn.schools")));
 
     // A Keycloak service account's token with a hardcoded-claim mapper for the schools.
     private string KeycloakToken(params string[] schools) => provider.Sign(provider.Issuer(KeycloakRealm), new Dictionary<string, object>
@@ -87,7 +89,7 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     [Fact]
     public async Task AKeycloakTokenReadsItsSchoolAndIsRefusedAnother()
     {
-        await using var service = KeycloakService();
+        var service = KeycloakService();
         var token = KeycloakToken("oakwood-primary");
 
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(service, token)).StatusCode);
@@ -99,7 +101,7 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     [InlineData("appid")]
     public async Task AnEntraIdTokenWithPermissionsInRolesReadsItsSchoolAndIsRefusedAnother(string clientClaim)
     {
-        await using var service = EntraService();
+        var service = EntraService();
         var token = EntraToken(clientClaim);
 
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(service, token)).StatusCode);
@@ -119,7 +121,7 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     [Fact]
     public async Task ScopesAndSchoolsInClaimsOtherThanTheConfiguredOnesGrantNothing()
     {
-        await using var service = EntraService();
+        var service = EntraService();
         string[] otherRole = [Scopes.SchoolsRead];
         string[] noSchools = [];
         string[] school = ["oakwood-primary"];
@@ -147,7 +149,7 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     [InlineData("extn.schools", "[\"oakwood-primary\", 7]")]
     public async Task ConfiguredClaimsOfTheWrongShapeAre401(string claim, string json)
     {
-        await using var service = EntraService();
+        var service = EntraService();
         var token = EntraToken("azp", new Dictionary<string, object> { [claim] = System.Text.Json.JsonDocument.Parse(json).RootElement.Clone() });
 
         var problem = await (await GetAsync(service, token)).AssertProblemAsync(HttpStatusCode.Unauthorized, "invalid_token");
@@ -158,7 +160,7 @@ public class ExternalProviderTests(StatsApiFactory app, TestOpenIdProvider provi
     [Fact]
     public async Task WithAnExternalProviderTheServicesOwnKeysNoLongerValidate()
     {
-        await using var service = KeycloakService();
+        var service = KeycloakService();
         var claims = StatsApiFactory.ClientClaims("oakwood-primary");
         claims["school_ids"] = new[] { "oakwood-primary" };
         var token = await app.SignWithServiceKeyAsync(claims, tokenType: "JWT", issuer: provider.Issuer(KeycloakRealm));

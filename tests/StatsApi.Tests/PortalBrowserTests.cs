@@ -15,7 +15,7 @@ namespace StatsApi.Tests;
 /// developer signs up, a platform administrator approves in the portal, and the credentials the page shows
 /// get a token that reads the summary. Each page leaves a screenshot.
 /// </summary>
-[LongRunning(33)]
+[LongRunning(21)]
 public class PortalBrowserTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     private const string DeveloperPassword = "a long and memorable passphrase";

@@ -55,7 +55,7 @@ public sealed class PortalFactory : StatsApiFactory
 /// The developer portal's rules through the whole pipeline: its forms, its cookie, who sees which
 /// application, the lockout and the encoding of what developers type.
 /// </summary>
-[LongRunning(21)]
+[LongRunning(6)]
 public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 {
     public const string Password = "correct horse battery staple";
@@ -572,7 +572,6 @@ public class PortalTests(StatsApiFactory app) : IClassFixture<StatsApiFactory>
 }
 
 /// <summary>The lockout, on a clock of its own: moving it would age every other test's tokens.</summary>
-[LongRunning(9)]
 public class PortalLockoutTests(PortalFactory app) : IClassFixture<PortalFactory>
 {
     private const string Password = PortalTests.Password;
