@@ -59,7 +59,15 @@ internal static class EarlyAnswerClient
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            UnlessFailedAsync(() => inner.WriteAsync(buffer, cancellationToken));
+
+        public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) =>
+            UnlessFailedAsync(() => new ValueTask(inner.FlushAsync(cancellationToken))).AsTask();
+
+        private async ValueTask UnlessFailedAsync(Func<ValueTask> write)
         {
             if (_writeFailed)
             {
@@ -67,38 +75,7 @@ internal static class EarlyAnswerClient
             }
             try
             {
-                await inner.WriteAsync(buffer, cancellationToken);
-            }
-            catch (IOException)
-            {
-                _writeFailed = true;
-            }
-        }
-
-        public override void Flush()
-        {
-            if (!_writeFailed)
-            {
-                try
-                {
-                    inner.Flush();
-                }
-                catch (IOException)
-                {
-                    _writeFailed = true;
-                }
-            }
-        }
-
-        public override async Task FlushAsync(CancellationToken cancellationToken)
-        {
-            if (_writeFailed)
-            {
-                return;
-            }
-            try
-            {
-                await inner.FlushAsync(cancellationToken);
+                await write();
             }
             catch (IOException)
             {
